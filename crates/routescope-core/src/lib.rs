@@ -1,0 +1,8 @@
+//! Routescope's analysis engine: Istio networking YAML in, diagnostics with fixes out.
+//!
+//! Data flows one way: text → [`load`] (YAML with spans, typed resources) → [`resolve`]
+//! (namespaces, references, bindings) → [`checks`] (diagnostics with fixes as text edits).
+
+pub mod limits;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,227 @@
+//! Source files, spans and positions.
+//!
+//! Internally every position is a **byte offset** into one source file's text, so spans slice
+//! `&str` directly and edits apply without conversion. Lines/columns (for people) and UTF-16
+//! offsets (for the browser editor) are computed at the border by [`LineIndex`].
+
+use std::ops::Range;
+
+/// Which input file a span points into: an index into [`Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `start..end` in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both (same file).
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One input: a file name (or `-` for stdin) and its full text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// All inputs of one analysis, addressed by [`FileId`].
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn single(name: impl Into<String>, text: impl Into<String>) -> Sources {
+        let mut sources = Sources::new();
+        sources.add(name, text);
+        sources
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, file: FileId) -> &SourceFile {
+        &self.files[file.0 as usize]
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        &self.get(file).text
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text(span.file)[span.range()]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (FileId(index as u32), file))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A position for people: 1-based line, 1-based column counted in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Converts byte offsets of one text to lines, columns and UTF-16 offsets.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset where each line starts.
+    line_starts: Vec<u32>,
+    ascii: bool,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, byte)| byte == b'\n')
+                .map(|(index, _)| index as u32 + 1),
+        );
+        LineIndex {
+            line_starts,
+            ascii: text.is_ascii(),
+        }
+    }
+
+    /// Index (0-based) of the line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start as usize <= offset)
+            .saturating_sub(1)
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts[line] as usize
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of 0-based `line` without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self.line_start(line);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next as usize);
+        text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let column = if self.ascii {
+            offset - start
+        } else {
+            text[start..offset].chars().count()
+        };
+        LineCol {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    /// The byte offset as UTF-16 code units from the start (what browser editors count).
+    pub fn utf16_offset(&self, text: &str, offset: usize) -> usize {
+        if self.ascii {
+            return offset;
+        }
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        // Whole lines before are counted once per call; the editor bridge converts in bulk.
+        text[..start].encode_utf16().count() + text[start..offset].encode_utf16().count()
+    }
+
+    /// The byte offset of a UTF-16 offset (the inverse of [`LineIndex::utf16_offset`]).
+    pub fn byte_offset_of_utf16(&self, text: &str, utf16: usize) -> usize {
+        if self.ascii {
+            return utf16.min(text.len());
+        }
+        let mut units = 0;
+        for (index, ch) in text.char_indices() {
+            if units >= utf16 {
+                return index;
+            }
+            units += ch.len_utf16();
+        }
+        text.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "a: é\nbé: 😀x\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 6 });
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_text(text, 1), "bé: 😀x");
+    }
+
+    #[test]
+    fn utf16_offsets_round_trip() {
+        let text = "é😀\nx";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(index.utf16_offset(text, x), 4);
+        assert_eq!(index.byte_offset_of_utf16(text, 4), x);
+    }
+}
