@@ -193,7 +193,8 @@ impl CharOffsets {
             CharOffsets::Ascii => char_index,
             CharOffsets::Table(table) => *table
                 .get(char_index)
-                .unwrap_or_else(|| table.last().expect("table has an end")) as usize,
+                .unwrap_or_else(|| table.last().expect("table has an end"))
+                as usize,
         }
     }
 }
@@ -359,7 +360,11 @@ impl TreeBuilder<'_> {
             }
         };
         let end = if flow {
-            let closing = if matches!(value, Value::Sequence(_)) { ']' } else { '}' };
+            let closing = if matches!(value, Value::Sequence(_)) {
+                ']'
+            } else {
+                '}'
+            };
             let from = last_end.unwrap_or(start + 1).max(start + 1);
             self.text[from..]
                 .find(closing)
@@ -431,7 +436,10 @@ mod tests {
     fn flow_mapping_includes_its_braces() {
         let text = "port: {number: 443, name: https}\n";
         let root = parse(text);
-        assert_eq!(slice(text, root.get("port").unwrap()), "{number: 443, name: https}");
+        assert_eq!(
+            slice(text, root.get("port").unwrap()),
+            "{number: 443, name: https}"
+        );
     }
 
     #[test]
@@ -441,7 +449,12 @@ mod tests {
         let parts: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(
             parts,
-            ["a: 1\n", "---\nb: |\n  text\n", "--- # c\nc: 3\n...\n", "---x: no\n"]
+            [
+                "a: 1\n",
+                "---\nb: |\n  text\n",
+                "--- # c\nc: 3\n...\n",
+                "---x: no\n"
+            ]
         );
     }
 
@@ -477,6 +490,9 @@ mod tests {
     fn small_aliases_expand() {
         let text = "base: &b {x: 1}\nuse: *b\n";
         let root = parse(text);
-        assert_eq!(root.get("use").unwrap().get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(
+            root.get("use").unwrap().get("x").unwrap().as_str(),
+            Some("1")
+        );
     }
 }

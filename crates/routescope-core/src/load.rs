@@ -1,0 +1,773 @@
+//! YAML documents → typed [`Resource`]s, reporting `yaml-syntax` and `invalid-field`.
+//!
+//! Unknown fields are ignored (Istio has far more than the checks need); a known field of the
+//! wrong shape is reported and treated as absent, so one bad value never hides the rest.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::limits::{MAX_DOCUMENTS, MAX_INPUT_BYTES};
+use crate::model::*;
+use crate::source::{FileId, Sources, Span};
+use crate::yaml::{self, Entry, Node, Value};
+
+pub const YAML_SYNTAX: &str = "yaml-syntax";
+pub const INVALID_FIELD: &str = "invalid-field";
+
+/// What one file loads into.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loaded {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    fn extend(&mut self, other: Loaded) {
+        self.resources.extend(other.resources);
+        self.diagnostics.extend(other.diagnostics);
+    }
+}
+
+/// Loads every file. Limits on the whole input are enforced here.
+pub fn load(sources: &Sources, default_namespace: &str) -> Loaded {
+    let total: usize = sources.iter().map(|(_, file)| file.text.len()).sum();
+    if total > MAX_INPUT_BYTES {
+        let (file, _) = sources
+            .iter()
+            .next()
+            .expect("input over the limit is not empty");
+        return Loaded {
+            resources: Vec::new(),
+            diagnostics: vec![Diagnostic::new(
+                YAML_SYNTAX,
+                Severity::Error,
+                Span::new(file, 0..0),
+                format!(
+                    "input is {total} bytes, over the limit of {MAX_INPUT_BYTES} bytes \
+                     (16 MiB); nothing was analysed"
+                ),
+            )],
+        };
+    }
+    let mut loaded = Loaded::default();
+    let mut documents = 0;
+    for (file, source) in sources.iter() {
+        for range in yaml::split_documents(&source.text) {
+            documents += 1;
+            if documents > MAX_DOCUMENTS {
+                loaded.diagnostics.push(Diagnostic::new(
+                    YAML_SYNTAX,
+                    Severity::Error,
+                    Span::new(file, range.start..range.start),
+                    format!(
+                        "more than {MAX_DOCUMENTS} documents; the rest of the input was not \
+                         analysed"
+                    ),
+                ));
+                return loaded;
+            }
+            loaded.extend(load_document(
+                &source.text[range.clone()],
+                file,
+                range.start,
+                default_namespace,
+            ));
+        }
+    }
+    loaded
+}
+
+/// Loads one document chunk found at byte `base` of `file` (see [`yaml::split_documents`]).
+pub fn load_document(text: &str, file: FileId, base: usize, default_namespace: &str) -> Loaded {
+    let mut reader = Reader {
+        diagnostics: Vec::new(),
+    };
+    let mut resources = Vec::new();
+    match yaml::parse_documents(text, file, base) {
+        Err(error) => reader.diagnostics.push(Diagnostic::new(
+            YAML_SYNTAX,
+            Severity::Error,
+            error.span,
+            format!("invalid YAML: {}", error.message),
+        )),
+        Ok(roots) => {
+            for root in &roots {
+                reader.document(root, file, default_namespace, &mut resources);
+            }
+        }
+    }
+    Loaded {
+        resources,
+        diagnostics: reader.diagnostics,
+    }
+}
+
+struct Reader {
+    diagnostics: Vec<Diagnostic>,
+}
+
+enum Group {
+    Networking,
+    Security,
+    Core,
+    Other,
+}
+
+fn group_of(api_version: &str) -> Group {
+    match api_version {
+        "networking.istio.io/v1alpha3"
+        | "networking.istio.io/v1beta1"
+        | "networking.istio.io/v1" => Group::Networking,
+        "security.istio.io/v1beta1" | "security.istio.io/v1" => Group::Security,
+        "v1" => Group::Core,
+        _ => Group::Other,
+    }
+}
+
+impl Reader {
+    fn invalid(&mut self, span: Span, message: String) {
+        self.diagnostics.push(Diagnostic::new(
+            INVALID_FIELD,
+            Severity::Error,
+            span,
+            message,
+        ));
+    }
+
+    fn document(
+        &mut self,
+        root: &Node,
+        file: FileId,
+        default_namespace: &str,
+        out: &mut Vec<Resource>,
+    ) {
+        if root.is_null() {
+            return;
+        }
+        if root.as_mapping().is_none() {
+            self.invalid(
+                root.span,
+                format!("a resource must be a mapping, found {}", root.describe()),
+            );
+            return;
+        }
+        let Some(kind) = self.string(root, "kind") else {
+            self.invalid(
+                first_line(root),
+                "document has no `kind`; it is not analysed".into(),
+            );
+            return;
+        };
+        if kind.value.ends_with("List") && root.get("items").is_some() {
+            if let Some(items) = self.list(root, "items") {
+                for item in items.value {
+                    self.document(item, file, default_namespace, out);
+                }
+            }
+            return;
+        }
+        let api_version = self.string(root, "apiVersion");
+        let group = api_version
+            .as_ref()
+            .map_or(Group::Other, |v| group_of(&v.value));
+        let kind = match (group, kind.value.as_str()) {
+            (Group::Networking, "Gateway") => ResourceKind::Gateway,
+            (Group::Networking, "VirtualService") => ResourceKind::VirtualService,
+            (Group::Networking, "DestinationRule") => ResourceKind::DestinationRule,
+            (Group::Networking, "ServiceEntry") => ResourceKind::ServiceEntry,
+            (Group::Security, "PeerAuthentication") => ResourceKind::PeerAuthentication,
+            (Group::Core, "Service") => ResourceKind::Service,
+            // Kinds (and API groups, such as the Kubernetes Gateway API) we do not analyse.
+            _ => return,
+        };
+        let metadata = self.mapping(root, "metadata");
+        let name = metadata.and_then(|m| self.string(&m.value, "name"));
+        let Some(name) = name else {
+            let at = metadata.map_or(first_line(root), |m| m.key);
+            self.invalid(
+                at,
+                format!("{} has no `metadata.name`; it is not analysed", kind.name()),
+            );
+            return;
+        };
+        let namespace_field = metadata.and_then(|m| self.string(&m.value, "namespace"));
+        let namespace = namespace_field
+            .as_ref()
+            .map_or(default_namespace, |ns| ns.value.as_str())
+            .to_string();
+        let spec_node = self.mapping(root, "spec").map(|spec| spec.value);
+        let empty = Node {
+            span: Span::new(file, root.span.end as usize..root.span.end as usize),
+            value: Value::Mapping(Vec::new()),
+        };
+        let spec_node = spec_node.unwrap_or(&empty);
+        let spec = match kind {
+            ResourceKind::Gateway => Spec::Gateway(self.gateway(spec_node)),
+            ResourceKind::VirtualService => Spec::VirtualService(self.virtual_service(spec_node)),
+            ResourceKind::DestinationRule => {
+                Spec::DestinationRule(self.destination_rule(spec_node))
+            }
+            ResourceKind::ServiceEntry => Spec::ServiceEntry(self.service_entry(spec_node)),
+            ResourceKind::PeerAuthentication => {
+                Spec::PeerAuthentication(self.peer_authentication(spec_node))
+            }
+            ResourceKind::Service => Spec::Service(self.service(spec_node)),
+        };
+        out.push(Resource {
+            file,
+            span: root.span,
+            kind,
+            name,
+            namespace_field,
+            namespace,
+            spec,
+        });
+    }
+
+    // ---- field readers: each reports a value of the wrong shape and returns None ----
+
+    fn field<'n, T>(
+        &mut self,
+        node: &'n Node,
+        key: &str,
+        read: impl FnOnce(&mut Self, &'n Node) -> Result<T, String>,
+    ) -> Option<Field<T>> {
+        let entry: &Entry = node.entry(key)?;
+        if entry.value.is_null() {
+            return None;
+        }
+        match read(self, &entry.value) {
+            Ok(value) => Some(Field {
+                value,
+                key: entry.key.span,
+                span: entry.value.span,
+            }),
+            Err(expected) => {
+                self.invalid(
+                    entry.value.span,
+                    format!(
+                        "`{key}` must be {expected}, found {}",
+                        entry.value.describe()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, key: &str) -> Option<Field<String>> {
+        self.field(node, key, |_, value| scalar_text(value))
+    }
+
+    fn mapping<'n>(&mut self, node: &'n Node, key: &str) -> Option<Field<&'n Node>> {
+        self.field(node, key, |_, value| match value.value {
+            Value::Mapping(_) => Ok(value),
+            _ => Err("a mapping".into()),
+        })
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, key: &str) -> Option<Field<&'n [Node]>> {
+        self.field(node, key, |_, value| {
+            value.as_sequence().ok_or_else(|| "a list".to_string())
+        })
+    }
+
+    /// A list of mappings, each read by `read`.
+    fn items<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        mut read: impl FnMut(&mut Self, &Node) -> T,
+    ) -> Option<Field<Vec<T>>> {
+        let list = self.list(node, key)?;
+        let mut items = Vec::with_capacity(list.value.len());
+        for item in list.value {
+            if item.as_mapping().is_some() {
+                items.push(read(self, item));
+            } else {
+                self.invalid(
+                    item.span,
+                    format!(
+                        "each `{key}` entry must be a mapping, found {}",
+                        item.describe()
+                    ),
+                );
+            }
+        }
+        Some(Field {
+            value: items,
+            key: list.key,
+            span: list.span,
+        })
+    }
+
+    fn strings(&mut self, node: &Node, key: &str) -> Option<Field<Vec<Spanned<String>>>> {
+        let list = self.list(node, key)?;
+        let mut values = Vec::with_capacity(list.value.len());
+        for item in list.value {
+            match scalar_text(item) {
+                Ok(text) => values.push(Spanned {
+                    value: text,
+                    span: item.span,
+                }),
+                Err(_) => self.invalid(
+                    item.span,
+                    format!(
+                        "each `{key}` entry must be a string, found {}",
+                        item.describe()
+                    ),
+                ),
+            }
+        }
+        Some(Field {
+            value: values,
+            key: list.key,
+            span: list.span,
+        })
+    }
+
+    fn number(&mut self, node: &Node, key: &str) -> Option<Field<u32>> {
+        self.field(node, key, |_, value| {
+            plain_text(value)
+                .and_then(|text| text.parse::<u32>().ok())
+                .ok_or_else(|| "a whole number".to_string())
+        })
+    }
+
+    fn integer(&mut self, node: &Node, key: &str) -> Option<Field<i64>> {
+        self.field(node, key, |_, value| {
+            plain_text(value)
+                .and_then(|text| text.parse::<i64>().ok())
+                .ok_or_else(|| "a whole number".to_string())
+        })
+    }
+
+    fn boolean(&mut self, node: &Node, key: &str) -> Option<Field<bool>> {
+        self.field(node, key, |_, value| match plain_text(value) {
+            Some("true" | "True" | "TRUE") => Ok(true),
+            Some("false" | "False" | "FALSE") => Ok(false),
+            _ => Err("true or false".into()),
+        })
+    }
+
+    fn named<T: Named>(&mut self, node: &Node, key: &str) -> Option<Field<T>> {
+        self.enumerated(node, key, T::parse)
+    }
+
+    fn protocol(&mut self, node: &Node, key: &str) -> Option<Field<Protocol>> {
+        self.enumerated(node, key, Protocol::parse_any_case)
+    }
+
+    fn enumerated<T: Named>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<Field<T>> {
+        let text = self.string(node, key)?;
+        match parse(&text.value) {
+            Some(value) => Some(Field {
+                value,
+                key: text.key,
+                span: text.span,
+            }),
+            None => {
+                let expected: Vec<&str> = T::ALL.iter().map(|v| v.name()).collect();
+                self.invalid(
+                    text.span,
+                    format!(
+                        "unknown {} `{}`; expected one of {}",
+                        T::WHAT,
+                        text.value,
+                        expected.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A key whose presence matters but whose content the checks do not read.
+    fn present(&mut self, node: &Node, key: &str) -> Option<Field<()>> {
+        self.field(node, key, |_, _| Ok(()))
+    }
+
+    // ---- resources ----
+
+    fn gateway(&mut self, spec: &Node) -> Gateway {
+        let mut selector: Vec<(String, String)> = self
+            .mapping(spec, "selector")
+            .map(|s| string_pairs(s.value))
+            .unwrap_or_default();
+        selector.sort();
+        let servers = self
+            .items(spec, "servers", |r, server| Server {
+                span: server.span,
+                port: r.port_field(server, "port"),
+                hosts: r.strings(server, "hosts"),
+                tls: r.mapping(server, "tls").map(|tls| Field {
+                    value: ServerTls {
+                        mode: r.named(tls.value, "mode"),
+                        https_redirect: r.boolean(tls.value, "httpsRedirect"),
+                        credential_name: r.string(tls.value, "credentialName"),
+                        server_certificate: r.string(tls.value, "serverCertificate"),
+                        private_key: r.string(tls.value, "privateKey"),
+                        ca_certificates: r.string(tls.value, "caCertificates"),
+                    },
+                    key: tls.key,
+                    span: tls.span,
+                }),
+            })
+            .map(|servers| servers.value)
+            .unwrap_or_default();
+        Gateway { selector, servers }
+    }
+
+    fn port_field(&mut self, node: &Node, key: &str) -> Option<Field<PortSpec>> {
+        let port = self.mapping(node, key)?;
+        Some(Field {
+            value: self.port_spec(port.value),
+            key: port.key,
+            span: port.span,
+        })
+    }
+
+    fn port_spec(&mut self, port: &Node) -> PortSpec {
+        PortSpec {
+            number: self.number(port, "number"),
+            name: self.string(port, "name"),
+            protocol: self.protocol(port, "protocol"),
+            target_port: self.number(port, "targetPort"),
+        }
+    }
+
+    fn virtual_service(&mut self, spec: &Node) -> VirtualService {
+        VirtualService {
+            hosts: self.strings(spec, "hosts"),
+            gateways: self.strings(spec, "gateways"),
+            http: self.items(spec, "http", Reader::http_route),
+            tls: self.items(spec, "tls", Reader::tls_route),
+            tcp: self.items(spec, "tcp", Reader::tls_route),
+            export_to: self.strings(spec, "exportTo"),
+        }
+    }
+
+    fn http_route(&mut self, route: &Node) -> HttpRoute {
+        let route_field = self.present(route, "route");
+        HttpRoute {
+            span: route.span,
+            name: self.string(route, "name"),
+            matches: self.items(route, "match", |r, item| HttpMatch {
+                span: item.span,
+                conditions: item.as_mapping().map_or(0, |entries| {
+                    entries
+                        .iter()
+                        .filter(|e| !matches!(e.key.as_str(), Some("gateways" | "name")))
+                        .count()
+                }),
+                gateways: r.strings(item, "gateways"),
+                port: r.number(item, "port"),
+            }),
+            route: self.route_destinations(route),
+            route_field,
+            redirect: self.present(route, "redirect"),
+            direct_response: self.present(route, "directResponse"),
+            mirror: self
+                .mapping(route, "mirror")
+                .map(|mirror| self.destination(&mirror)),
+            fault: self.present(route, "fault"),
+            retries: self.mapping(route, "retries").map(|retries| Field {
+                value: Retries {
+                    attempts: self.number(retries.value, "attempts"),
+                },
+                key: retries.key,
+                span: retries.span,
+            }),
+        }
+    }
+
+    fn tls_route(&mut self, route: &Node) -> TlsRoute {
+        TlsRoute {
+            span: route.span,
+            matches: self.items(route, "match", |r, item| TlsMatch {
+                span: item.span,
+                sni_hosts: r.strings(item, "sniHosts"),
+                port: r.number(item, "port"),
+                gateways: r.strings(item, "gateways"),
+                keys: item
+                    .as_mapping()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|entry| entry.key.span)
+                    .collect(),
+            }),
+            route: self.route_destinations(route),
+            route_field: self.present(route, "route"),
+        }
+    }
+
+    fn route_destinations(&mut self, route: &Node) -> Vec<RouteDestination> {
+        self.items(route, "route", |r, item| RouteDestination {
+            span: item.span,
+            destination: match r.mapping(item, "destination") {
+                Some(destination) => r.destination(&destination),
+                None => Destination {
+                    span: item.span,
+                    key: item.span,
+                    host: None,
+                    subset: None,
+                    port: None,
+                },
+            },
+            weight: r.integer(item, "weight"),
+        })
+        .map(|items| items.value)
+        .unwrap_or_default()
+    }
+
+    fn destination(&mut self, destination: &Field<&Node>) -> Destination {
+        let node = destination.value;
+        Destination {
+            span: node.span,
+            key: destination.key,
+            host: self.string(node, "host"),
+            subset: self.string(node, "subset"),
+            port: self
+                .mapping(node, "port")
+                .and_then(|port| self.number(port.value, "number")),
+        }
+    }
+
+    fn destination_rule(&mut self, spec: &Node) -> DestinationRule {
+        let subsets_field = self.present(spec, "subsets");
+        DestinationRule {
+            host: self.string(spec, "host"),
+            traffic_policy: self.traffic_policy(spec),
+            subsets: self
+                .items(spec, "subsets", |r, subset| Subset {
+                    span: subset.span,
+                    name: r.string(subset, "name"),
+                    traffic_policy: r.traffic_policy(subset),
+                })
+                .map(|subsets| subsets.value)
+                .unwrap_or_default(),
+            subsets_field,
+            export_to: self.strings(spec, "exportTo"),
+            has_workload_selector: spec.get("workloadSelector").is_some(),
+        }
+    }
+
+    fn traffic_policy(&mut self, node: &Node) -> Option<Field<TrafficPolicy>> {
+        let policy = self.mapping(node, "trafficPolicy")?;
+        let value = TrafficPolicy {
+            tls: self.client_tls(policy.value),
+            port_level: self
+                .items(policy.value, "portLevelSettings", |r, item| {
+                    PortTrafficPolicy {
+                        span: item.span,
+                        port: r
+                            .mapping(item, "port")
+                            .and_then(|port| r.number(port.value, "number")),
+                        tls: r.client_tls(item),
+                    }
+                })
+                .map(|items| items.value)
+                .unwrap_or_default(),
+        };
+        Some(Field {
+            value,
+            key: policy.key,
+            span: policy.span,
+        })
+    }
+
+    fn client_tls(&mut self, node: &Node) -> Option<Field<ClientTls>> {
+        let tls = self.mapping(node, "tls")?;
+        let value = ClientTls {
+            mode: self.named(tls.value, "mode"),
+            credential_name: self.string(tls.value, "credentialName"),
+            ca_certificates: self.string(tls.value, "caCertificates"),
+            client_certificate: self.string(tls.value, "clientCertificate"),
+            private_key: self.string(tls.value, "privateKey"),
+            sni: self.string(tls.value, "sni"),
+            insecure_skip_verify: self.boolean(tls.value, "insecureSkipVerify"),
+        };
+        Some(Field {
+            value,
+            key: tls.key,
+            span: tls.span,
+        })
+    }
+
+    fn service_entry(&mut self, spec: &Node) -> ServiceEntry {
+        let ports = self
+            .items(spec, "ports", |r, port| Spanned {
+                value: r.port_spec(port),
+                span: port.span,
+            })
+            .map(|ports| ports.value)
+            .unwrap_or_default();
+        ServiceEntry {
+            hosts: self.strings(spec, "hosts"),
+            addresses: self.strings(spec, "addresses"),
+            ports,
+            location: self.string(spec, "location"),
+            resolution: self.string(spec, "resolution"),
+            export_to: self.strings(spec, "exportTo"),
+        }
+    }
+
+    fn peer_authentication(&mut self, spec: &Node) -> PeerAuthentication {
+        PeerAuthentication {
+            has_selector: spec.get("selector").is_some_and(|s| !s.is_null()),
+            mode: self
+                .mapping(spec, "mtls")
+                .and_then(|mtls| self.named(mtls.value, "mode")),
+        }
+    }
+
+    fn service(&mut self, spec: &Node) -> Service {
+        let ports = self
+            .items(spec, "ports", |r, port| Spanned {
+                value: ServicePort {
+                    number: r.number(port, "port"),
+                    name: r.string(port, "name"),
+                    app_protocol: r.string(port, "appProtocol"),
+                },
+                span: port.span,
+            })
+            .map(|ports| ports.value)
+            .unwrap_or_default();
+        Service { ports }
+    }
+}
+
+fn scalar_text(node: &Node) -> Result<String, String> {
+    node.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "a string".to_string())
+}
+
+/// An unquoted scalar's text: numbers and booleans must not be quoted in Istio's schema.
+fn plain_text(node: &Node) -> Option<&str> {
+    node.as_scalar()
+        .filter(|scalar| scalar.plain)
+        .map(|scalar| scalar.text.as_str())
+}
+
+fn string_pairs(node: &Node) -> Vec<(String, String)> {
+    node.as_mapping()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| {
+            Some((
+                entry.key.as_str()?.to_string(),
+                entry.value.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The first line of a node, for diagnostics about the node as a whole.
+fn first_line(node: &Node) -> Span {
+    let mut span = node.span;
+    if let Some(entries) = node.as_mapping()
+        && let Some(first) = entries.first()
+    {
+        span.end = first
+            .value
+            .span
+            .end
+            .min(first.key.span.end.max(first.value.span.start));
+    }
+    span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Loaded {
+        load(&Sources::single("test.yaml", text), "default")
+    }
+
+    #[test]
+    fn loads_resources_from_a_list_and_skips_other_kinds() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n  kind: Gateway\n  metadata: {name: gw, namespace: istio-system, managedFields: [{}]}\n  spec: {servers: []}\n  status: {}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n";
+        let loaded = load_text(text);
+        assert_eq!(loaded.diagnostics, vec![]);
+        assert_eq!(loaded.resources.len(), 1);
+        assert_eq!(loaded.resources[0].namespace, "istio-system");
+    }
+
+    #[test]
+    fn a_broken_document_leaves_the_others() {
+        let text = "kind: Gateway\napiVersion: networking.istio.io/v1beta1\nmetadata: {name: a}\n---\nfoo: [\n---\nkind: Gateway\napiVersion: networking.istio.io/v1beta1\nmetadata: {name: b}\n";
+        let loaded = load_text(text);
+        assert_eq!(loaded.resources.len(), 2);
+        assert_eq!(loaded.diagnostics.len(), 1);
+        assert_eq!(loaded.diagnostics[0].check, YAML_SYNTAX);
+    }
+
+    #[test]
+    fn wrong_shapes_are_invalid_fields() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: foo\n  http:\n  - route:\n    - destination: {host: a, port: {number: abc}}\n";
+        let loaded = load_text(text);
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`hosts` must be a list, found a string",
+                "`number` must be a whole number, found a string"
+            ]
+        );
+        let span = loaded.diagnostics[0].span;
+        assert_eq!(&text[span.range()], "foo");
+    }
+
+    #[test]
+    fn unknown_enum_values_list_the_known_ones() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - port: {number: 443, protocol: HTTPX}\n    tls: {mode: SIMPEL}\n";
+        let loaded = load_text(text);
+        assert_eq!(loaded.diagnostics.len(), 2);
+        assert!(
+            loaded.diagnostics[0]
+                .message
+                .starts_with("unknown protocol `HTTPX`")
+        );
+        assert!(
+            loaded.diagnostics[1]
+                .message
+                .contains("expected one of PASSTHROUGH, SIMPLE")
+        );
+    }
+
+    #[test]
+    fn missing_kind_and_name_are_reported() {
+        let loaded =
+            load_text("metadata: {name: x}\n---\napiVersion: v1\nkind: Service\nmetadata: {}\n");
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "document has no `kind`; it is not analysed",
+                "Service has no `metadata.name`; it is not analysed"
+            ]
+        );
+    }
+
+    #[test]
+    fn input_over_the_size_limit_is_refused() {
+        let text = "#".repeat(MAX_INPUT_BYTES + 1);
+        let loaded = load_text(&text);
+        assert!(loaded.diagnostics[0].message.contains("over the limit"));
+        let text = "#".repeat(MAX_INPUT_BYTES);
+        assert_eq!(load_text(&text).diagnostics, vec![]);
+    }
+}
