@@ -2,11 +2,81 @@
 //!
 //! Data flows one way: text → [`load`] (YAML with spans, typed resources) → [`resolve`]
 //! (namespaces, references, bindings) → [`checks`] (diagnostics with fixes as text edits).
+//! Nothing here mutates the user's text: a fix is a list of edits, and applying it gives new
+//! text that goes round the same loop.
 
+pub mod checks;
 pub mod diagnostic;
+pub mod edits;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod resolve;
 pub mod settings;
 pub mod source;
 pub mod yaml;
+
+use diagnostic::{Applicability, Diagnostic, apply_edits, merge_fixes};
+use resolve::Mesh;
+use settings::MeshSettings;
+use source::Sources;
+
+/// The result of analysing one input.
+pub struct Analysis {
+    pub mesh: Mesh,
+    /// Sorted by file, position and check.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads, resolves and checks `sources`.
+pub fn analyze(sources: Sources, settings: MeshSettings) -> Analysis {
+    let loaded = load::load(&sources, &settings.default_namespace);
+    let mesh = Mesh::new(sources, settings, loaded.resources);
+    let mut diagnostics = loaded.diagnostics;
+    for check in checks::registry() {
+        if let checks::Run::OnMesh(run) = check.run {
+            run(&mesh, &mut diagnostics);
+        }
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.span.file, a.span.start, a.span.end, a.check).cmp(&(
+            b.span.file,
+            b.span.start,
+            b.span.end,
+            b.check,
+        ))
+    });
+    Analysis { mesh, diagnostics }
+}
+
+/// Applies fixes of at most `max` applicability (Safe, or Safe and Unsafe) until none is
+/// left, and returns the new text of every file. Overlapping fixes wait for the next round;
+/// rounds are bounded so two fixes that undo each other cannot loop.
+pub fn fix_all(sources: Sources, settings: &MeshSettings, max: Applicability) -> Sources {
+    const MAX_ROUNDS: usize = 8;
+    let mut sources = sources;
+    for _ in 0..MAX_ROUNDS {
+        let analysis = analyze(sources, settings.clone());
+        let fixes: Vec<&diagnostic::Fix> = analysis
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                d.fixes.iter().find(|fix| {
+                    fix.applicability <= max && fix.applicability != Applicability::DisplayOnly
+                })
+            })
+            .collect();
+        let mut next = Sources::new();
+        let mut changed = false;
+        for (file, source) in analysis.mesh.sources.iter() {
+            let edits = merge_fixes(file, fixes.iter().copied());
+            changed |= !edits.is_empty();
+            next.add(source.name.clone(), apply_edits(&source.text, &edits));
+        }
+        sources = next;
+        if !changed {
+            break;
+        }
+    }
+    sources
+}

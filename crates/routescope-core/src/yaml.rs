@@ -238,9 +238,27 @@ impl TreeBuilder<'_> {
         }
     }
 
+    /// The error spans the character at the parser's position, or at a line's end or the end
+    /// of input the last character before it, so an editor has something to underline.
     fn scan_error(&self, error: &ScanError) -> YamlError {
-        let at = self.offsets.byte(error.marker().index());
-        self.error(at, at, error.info().to_string())
+        let at = self
+            .offsets
+            .byte(error.marker().index())
+            .min(self.text.len());
+        let (at, ch) = match self.text[at..]
+            .chars()
+            .next()
+            .filter(|c| !c.is_whitespace())
+        {
+            Some(ch) => (at, Some(ch)),
+            None => {
+                let before = self.text[..at].trim_end();
+                let ch = before.chars().next_back();
+                (before.len() - ch.map_or(0, char::len_utf8), ch)
+            }
+        };
+        let width = ch.map_or(0, char::len_utf8);
+        self.error(at, at + width, error.info().to_string())
     }
 
     fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<(), YamlError> {
@@ -463,6 +481,13 @@ mod tests {
         let error = parse_documents("a: [1, 2\nb: 3\n", FileId(0), 10).unwrap_err();
         assert!(error.span.start >= 10, "offset is global: {error:?}");
         assert!(!error.message.is_empty());
+        let text = "a: [1, 2\n\n";
+        let error = parse_documents(text, FileId(0), 0).unwrap_err();
+        assert_eq!(
+            &text[error.span.range()],
+            "2",
+            "at the end, the last character"
+        );
     }
 
     #[test]

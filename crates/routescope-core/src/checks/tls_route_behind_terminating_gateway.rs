@@ -1,0 +1,17 @@
+//! `tls-route-behind-terminating-gateway`: PLACEHOLDER, being written.
+
+use super::{Check, Run};
+use crate::diagnostic::Diagnostic;
+use crate::resolve::Mesh;
+
+pub static CHECK: Check = Check {
+    id: "tls-route-behind-terminating-gateway",
+    summary: "",
+    istio_code: None,
+    docs: "",
+    bad_example: "",
+    good_example: "",
+    run: Run::OnMesh(run),
+};
+
+fn run(_mesh: &Mesh, _out: &mut Vec<Diagnostic>) {}

@@ -1,0 +1,180 @@
+//! `unknown-gateway`: a VirtualService bound to a Gateway that is not in the input.
+
+use super::{Check, Run};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::edits::replace_scalar;
+use crate::resolve::{GatewayTarget, Mesh};
+
+pub static CHECK: Check = Check {
+    id: "unknown-gateway",
+    summary: "A VirtualService's `gateways` entry names a Gateway that does not exist.",
+    istio_code: Some("IST0101"),
+    docs: r#"
+## What it does
+Resolves each `gateways` entry of a VirtualService the way Istio does: `ns/name` as written,
+a bare `name` in the **VirtualService's** namespace (not the Gateway's), `mesh` for the
+sidecars. Reports an entry naming no Gateway of the input. When a Gateway of that name exists
+in another namespace, the message says so: the usual cause is a missing `ns/` prefix.
+
+Covers the gateway part of Istio's IST0101 (ReferencedResourceNotFound); missing hosts and
+secrets, which IST0101 also covers, are out of its scope.
+
+When the input may be partial (the default), a Gateway that is nowhere in the input is
+reported as info; with "input is complete" it is a warning. A Gateway that is in the input
+under another namespace is always a warning.
+
+## Why is this bad?
+Istio ignores the binding: the routes never reach the gateway and requests get `404 NR`.
+
+## Fix
+Qualify the reference with the namespace the Gateway is in (`istio-system/my-gateway`), or
+correct its name.
+
+## Fix safety
+Safe when exactly one namespace of the input has a Gateway of that name: the edit only adds
+the prefix the docs prescribe. No fix otherwise.
+"#,
+    bad_example: r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["shop.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+spec:
+  hosts: ["shop.example.com"]
+  gateways: [public]
+  http:
+  - route:
+    - destination: {host: shop}
+"#,
+    good_example: r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["shop.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+spec:
+  hosts: ["shop.example.com"]
+  gateways: [istio-system/public]
+  http:
+  - route:
+    - destination: {host: shop}
+"#,
+    run: Run::OnMesh(run),
+};
+
+fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
+    for (resource, service) in mesh.virtual_services() {
+        for reference in mesh.gateway_refs(resource, service) {
+            let (GatewayTarget::Missing { namespace, name }, Some(entry)) =
+                (&reference.target, reference.entry)
+            else {
+                continue;
+            };
+            let elsewhere = mesh.namespaces_with_gateway(name);
+            let mut message = format!(
+                "{} is bound to Gateway {namespace}/{name}, which is not in the input",
+                resource.label()
+            );
+            let severity = if elsewhere.is_empty() {
+                mesh.missing_reference_severity()
+            } else {
+                message.push_str(&format!(
+                    "; a Gateway `{name}` exists in namespace {} (a bare name resolves in the \
+                     VirtualService's namespace, {})",
+                    elsewhere.join(", "),
+                    resource.namespace
+                ));
+                Severity::Warning
+            };
+            let mut diagnostic = Diagnostic::new(CHECK.id, severity, entry.span, message)
+                .istio_code("IST0101")
+                .resource(resource.reference());
+            if let [other] = elsewhere {
+                let qualified = format!("{other}/{name}");
+                let edit: Edit = replace_scalar(&mesh.sources, entry.span, &qualified);
+                diagnostic =
+                    diagnostic.fix(Fix::safe(format!("Refer to `{qualified}`"), vec![edit]));
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::fixture::{assert_fix, check, check_with};
+    use crate::settings::MeshSettings;
+
+    const GATEWAY: &str = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\nspec:\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*']\n---\n";
+
+    #[test]
+    fn flags_missing_gateways() {
+        let fixture = format!(
+            r#"{GATEWAY}apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: vs}}
+spec:
+  hosts: [a.com]
+  gateways:
+  - gw
+#   ^^ warning: Gateway default/gw, which is not in the input; a Gateway `gw` exists in namespace istio-system [fix]
+  - other-ns/nothing
+#   ^^^^^^^^^^^^^^^^ info: bound to Gateway other-ns/nothing, which is not in the input
+  - mesh
+  - istio-system/gw
+"#
+        );
+        check("unknown-gateway", &fixture);
+    }
+
+    #[test]
+    fn complete_input_makes_missing_gateways_warnings() {
+        let settings = MeshSettings {
+            input_complete: true,
+            ..MeshSettings::default()
+        };
+        check_with(
+            settings,
+            "unknown-gateway",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [a.com]\n  gateways: [\"nothing\"]\n#            ^^^^^^^^^ warning: Gateway default/nothing\n",
+        );
+    }
+
+    #[test]
+    fn resolved_and_legacy_references_are_not_flagged() {
+        let fixture = format!(
+            "{GATEWAY}apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: vs, namespace: istio-system}}\nspec:\n  hosts: [a.com]\n  gateways: [gw, gw.istio-system.svc.cluster.local, mesh]\n"
+        );
+        check("unknown-gateway", &fixture);
+    }
+
+    #[test]
+    fn fix_adds_the_namespace_keeping_quotes() {
+        let before = format!(
+            "{GATEWAY}apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: vs}}\nspec:\n  hosts: [a.com]\n  gateways: ['gw'] # the public one\n"
+        );
+        let after = before.replace("['gw']", "['istio-system/gw']");
+        assert_fix("unknown-gateway", 0, &before, &after);
+    }
+}

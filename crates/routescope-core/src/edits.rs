@@ -1,0 +1,130 @@
+//! Building blocks for fixes: line-aware text edits that keep the user's formatting.
+//!
+//! Deleting or inserting whole lines is the robust way to change block YAML: saphyr's spans
+//! of block collections stop at their last child, comments are not nodes, and the user's
+//! indentation must be reused rather than guessed.
+
+use crate::diagnostic::Edit;
+use crate::source::{Sources, Span};
+
+/// Offset of the start of the line holding `offset`.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |at| at + 1)
+}
+
+/// Offset just past the line break ending the line that holds `offset` (or the text's end).
+pub fn next_line_start(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |at| offset + at + 1)
+}
+
+/// The line break the text uses (`\r\n` or `\n`), so inserted lines match.
+pub fn line_break(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// The white space between the start of the line and `offset`, when only white space is
+/// there (a block key that starts its line); `None` otherwise (`- key:` or flow style).
+pub fn indent_before(text: &str, offset: usize) -> Option<&str> {
+    let before = &text[line_start(text, offset)..offset];
+    before
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(before)
+}
+
+/// The column (in bytes of white space and `- ` markers) at which `offset` stands, for
+/// indenting new lines to line up with it.
+pub fn column_of(text: &str, offset: usize) -> usize {
+    offset - line_start(text, offset)
+}
+
+/// Deletes the whole lines from the one holding `span.start` through the one holding the
+/// span's last byte, when nothing else shares those lines. `None` when the entry is not
+/// alone on its lines (flow style, or the first key after a `- `).
+pub fn delete_lines(sources: &Sources, span: Span) -> Option<Edit> {
+    let text = sources.text(span.file);
+    indent_before(text, span.start as usize)?;
+    let last = (span.end as usize).max(span.start as usize + 1) - 1;
+    let end = next_line_start(text, last);
+    let rest_of_line = &text[span.end as usize..end];
+    if !rest_of_line.trim().is_empty() && !rest_of_line.trim_start().starts_with('#') {
+        return None;
+    }
+    let start = line_start(text, span.start as usize);
+    Some(Edit::delete(Span::new(span.file, start..end)))
+}
+
+/// Replaces a scalar's value, keeping the quotes it was written with.
+pub fn replace_scalar(sources: &Sources, span: Span, value: &str) -> Edit {
+    let written = sources.slice(span);
+    let quote = written
+        .chars()
+        .next()
+        .filter(|&c| (c == '"' || c == '\'') && written.len() >= 2 && written.ends_with(c));
+    match quote {
+        Some(quote) => Edit::replace(span, format!("{quote}{value}{quote}")),
+        None => Edit::replace(span, value),
+    }
+}
+
+/// Inserts lines after the line holding `after`, each prefixed by `indent`. `lines` are
+/// given without line breaks; the text's own line break is used.
+pub fn insert_lines_after(sources: &Sources, after: Span, indent: &str, lines: &[String]) -> Edit {
+    let text = sources.text(after.file);
+    let last = (after.end as usize).max(after.start as usize + 1) - 1;
+    let at = next_line_start(text, last.min(text.len().saturating_sub(1)));
+    let newline = line_break(text);
+    let mut inserted = String::new();
+    if at == text.len() && !text.ends_with('\n') {
+        inserted.push_str(newline);
+    }
+    for line in lines {
+        inserted.push_str(indent);
+        inserted.push_str(line);
+        inserted.push_str(newline);
+    }
+    Edit::insert(after.file, at, inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::apply_edits;
+    use crate::source::FileId;
+
+    fn span_of(text: &str, needle: &str) -> Span {
+        let start = text.find(needle).unwrap();
+        Span::new(FileId(0), start..start + needle.len())
+    }
+
+    #[test]
+    fn deletes_whole_lines_of_a_block_entry() {
+        let text = "a:\n  b: 1 # note\n  c: 2\n";
+        let sources = Sources::single("t", text);
+        let edit = delete_lines(&sources, span_of(text, "b: 1")).unwrap();
+        assert_eq!(apply_edits(text, [&edit]), "a:\n  c: 2\n");
+    }
+
+    #[test]
+    fn refuses_entries_that_share_a_line() {
+        let text = "a: {b: 1, c: 2}\n- d: 1\n  e: 2\n";
+        let sources = Sources::single("t", text);
+        assert!(delete_lines(&sources, span_of(text, "b: 1")).is_none());
+        assert!(delete_lines(&sources, span_of(text, "d: 1")).is_none());
+    }
+
+    #[test]
+    fn keeps_quotes_and_line_breaks() {
+        let text = "mode: \"SIMPLE\"\r\nx: 1";
+        let sources = Sources::single("t", text);
+        let quoted = replace_scalar(&sources, span_of(text, "\"SIMPLE\""), "PASSTHROUGH");
+        assert_eq!(quoted.replacement, "\"PASSTHROUGH\"");
+        let insert = insert_lines_after(&sources, span_of(text, "x: 1"), "", &["y: 2".into()]);
+        assert_eq!(
+            apply_edits(text, [&insert]),
+            "mode: \"SIMPLE\"\r\nx: 1\r\ny: 2\r\n"
+        );
+    }
+}
