@@ -137,7 +137,7 @@ pub fn check(check: &str, fixture: &str) {
 /// offered is then applied and checked with [`assert_sound`].
 #[track_caller]
 pub fn check_with(settings: MeshSettings, check: &str, fixture: &str) {
-    let analysis = analyze(Sources::single("fixture.yaml", fixture), settings);
+    let analysis = analyze(Sources::single("fixture.yaml", fixture), settings.clone());
     let expected = expected_marks(fixture);
     let mut actual = actual_marks(&analysis, check);
     let mut missing = Vec::new();
