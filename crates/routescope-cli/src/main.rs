@@ -1,1 +1,214 @@
-fn main() {}
+//! `routescope`: check Istio networking YAML in CI pipelines.
+
+mod input;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use routescope_core::diagnostic::{Applicability, Severity};
+use routescope_core::model::MtlsMode;
+use routescope_core::settings::MeshSettings;
+use routescope_core::{analyze, checks, fix_all};
+
+/// Routescope finds the mistakes in Istio traffic configuration (Gateway, VirtualService,
+/// DestinationRule, ServiceEntry, PeerAuthentication, Service) that `istioctl analyze` misses,
+/// and fixes them.
+///
+/// Exit codes: 0 when nothing at or above --fail-on was found, 1 when something was,
+/// 2 on usage or input errors (a missing file, a file that is not UTF-8).
+#[derive(Parser, Debug)]
+#[command(name = "routescope", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check YAML files, directories (recursively, *.yaml and *.yml) or standard input (-).
+    ///
+    /// JSON output (--format json) is a stable contract: {"version": 1, "diagnostics": [{check,
+    /// severity, message, istio_code, file, resource {kind, namespace, name}, span {start, end:
+    /// {line, column, offset}}, related [{message, file, span}], fixes [{label, applicability,
+    /// edits [{file, start, end, replacement}]}]}], "summary": {errors, warnings, infos}}.
+    /// Lines and columns are 1-based, columns count characters, offsets count bytes.
+    Check(CheckArgs),
+    /// List every check with its id and summary.
+    Checks,
+    /// Print the documentation of a check: what it does, why it is bad, an example, the fix.
+    Explain {
+        /// A check id, as printed in brackets (`double-tls`).
+        check: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Files, directories or `-` for standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Print the corrected YAML on standard output (safe fixes only), diagnostics that remain
+    /// on standard error.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix: apply unsafe fixes too (review their result).
+    #[arg(long, requires = "fix")]
+    unsafe_fixes: bool,
+    /// With --fix: rewrite the files in place (atomically) instead of printing.
+    #[arg(long, requires = "fix")]
+    write: bool,
+    /// Exit with 1 when a diagnostic at or above this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Namespace of resources without metadata.namespace.
+    #[arg(long, default_value = "default")]
+    namespace: String,
+    /// Istio's root namespace (mesh-wide PeerAuthentication lives there).
+    #[arg(long, default_value = "istio-system")]
+    root_namespace: String,
+    /// Whether auto mutual TLS is enabled in the mesh (Istio's default: on).
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    auto_mtls: Switch,
+    /// The mesh-wide mTLS mode when no PeerAuthentication says otherwise.
+    #[arg(long, value_enum, default_value_t = Mtls::Permissive)]
+    mtls: Mtls,
+    /// The input holds the whole mesh: references to resources not in it are warnings, not
+    /// infos.
+    #[arg(long)]
+    complete: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Mtls {
+    Strict,
+    Permissive,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Checks => {
+            for check in checks::registry() {
+                println!("{:40} {}", check.id, check.summary);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Explain { check } => match checks::find(&check) {
+            Some(check) => {
+                print!("{}", check.render_docs());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("routescope: no check `{check}`; `routescope checks` lists them");
+                ExitCode::from(2)
+            }
+        },
+        Command::Check(args) => run_check(args),
+    }
+}
+
+fn settings(args: &CheckArgs) -> MeshSettings {
+    MeshSettings {
+        default_namespace: args.namespace.clone(),
+        root_namespace: args.root_namespace.clone(),
+        auto_mtls: matches!(args.auto_mtls, Switch::On),
+        default_mtls: match args.mtls {
+            Mtls::Strict => MtlsMode::Strict,
+            Mtls::Permissive => MtlsMode::Permissive,
+        },
+        input_complete: args.complete,
+    }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let sources = match input::read_inputs(&args.paths) {
+        Ok(sources) => sources,
+        Err(input::InputError(message)) => {
+            eprintln!("routescope: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = settings(&args);
+    let sources = if args.fix {
+        let max = if args.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        let fixed = fix_all(sources.clone(), &settings, max);
+        if args.write {
+            for ((_, before), (_, after)) in sources.iter().zip(fixed.iter()) {
+                if before.text == after.text {
+                    continue;
+                }
+                if before.name == "-" {
+                    print!("{}", after.text);
+                } else if let Err(error) =
+                    input::write_atomically(std::path::Path::new(&before.name), &after.text)
+                {
+                    eprintln!("routescope: cannot write {}: {error}", before.name);
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            let several = fixed.len() > 1;
+            for (_, file) in fixed.iter() {
+                if several {
+                    println!("# routescope: {}", file.name);
+                }
+                print!("{}", file.text);
+            }
+        }
+        fixed
+    } else {
+        sources
+    };
+    let analysis = analyze(sources, settings);
+    let positions = render::Positions::new(&analysis.mesh.sources);
+    let report = match args.format {
+        Format::Json => render::json_report(&positions, &analysis.diagnostics),
+        Format::Text => render::text_report(&positions, &analysis.diagnostics),
+    };
+    // With --fix the corrected YAML owns standard output.
+    if args.fix && !args.write {
+        eprint!("{report}");
+    } else {
+        print!("{report}");
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    let failed = threshold
+        .is_some_and(|threshold| analysis.diagnostics.iter().any(|d| d.severity >= threshold));
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,220 @@
+//! Output: rustc-like text for people, the stable JSON contract for CI.
+
+use std::fmt::Write;
+
+use routescope_core::diagnostic::{Diagnostic, Severity};
+use routescope_core::source::{LineIndex, Sources, Span};
+use serde_json::{Value, json};
+
+/// Line indexes of every file, built once per output.
+pub struct Positions<'s> {
+    sources: &'s Sources,
+    indexes: Vec<LineIndex>,
+}
+
+impl<'s> Positions<'s> {
+    pub fn new(sources: &'s Sources) -> Positions<'s> {
+        Positions {
+            sources,
+            indexes: sources
+                .iter()
+                .map(|(_, f)| LineIndex::new(&f.text))
+                .collect(),
+        }
+    }
+
+    fn index(&self, span: Span) -> &LineIndex {
+        &self.indexes[span.file.0 as usize]
+    }
+
+    fn name(&self, span: Span) -> &str {
+        &self.sources.get(span.file).name
+    }
+
+    fn position(&self, span: Span, offset: u32) -> Value {
+        let text = self.sources.text(span.file);
+        let at = self.index(span).line_col(text, offset as usize);
+        json!({ "line": at.line, "column": at.column, "offset": offset })
+    }
+
+    fn span_json(&self, span: Span) -> Value {
+        json!({ "start": self.position(span, span.start), "end": self.position(span, span.end) })
+    }
+}
+
+pub fn summary_counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    )
+}
+
+pub fn json_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
+    let items: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            json!({
+                "check": d.check,
+                "severity": d.severity.as_str(),
+                "message": d.message,
+                "istio_code": d.istio_code,
+                "file": positions.name(d.span),
+                "resource": d.resource.as_ref().map(|r| json!({
+                    "kind": r.kind, "namespace": r.namespace, "name": r.name,
+                })),
+                "span": positions.span_json(d.span),
+                "related": d.related.iter().map(|r| json!({
+                    "message": r.message,
+                    "file": positions.name(r.span),
+                    "span": positions.span_json(r.span),
+                })).collect::<Vec<_>>(),
+                "fixes": d.fixes.iter().map(|f| json!({
+                    "label": f.label,
+                    "applicability": f.applicability.as_str(),
+                    "edits": f.edits.iter().map(|e| json!({
+                        "file": positions.name(e.span),
+                        "start": e.span.start,
+                        "end": e.span.end,
+                        "replacement": e.replacement,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let (errors, warnings, infos) = summary_counts(diagnostics);
+    let report = json!({
+        "version": 1,
+        "diagnostics": items,
+        "summary": { "errors": errors, "warnings": warnings, "infos": infos },
+    });
+    serde_json::to_string_pretty(&report).expect("JSON values serialise") + "\n"
+}
+
+/// rustc-style text: header, location, the source line with carets, related spans, notes.
+pub fn text_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let code = diagnostic
+            .istio_code
+            .map(|code| format!(" ({code})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}[{}]: {}{code}",
+            diagnostic.severity, diagnostic.check, diagnostic.message
+        );
+        let gutter = gutter_width(positions, diagnostic);
+        snippet(&mut out, positions, diagnostic.span, '^', "", gutter, "-->");
+        for related in &diagnostic.related {
+            snippet(
+                &mut out,
+                positions,
+                related.span,
+                '-',
+                &related.message,
+                gutter,
+                ":::",
+            );
+        }
+        for fix in &diagnostic.fixes {
+            let _ = writeln!(
+                out,
+                "{:gutter$} = fix ({}): {}",
+                "",
+                fix.applicability.as_str(),
+                fix.label
+            );
+        }
+        out.push('\n');
+    }
+    let (errors, warnings, infos) = summary_counts(diagnostics);
+    let _ = writeln!(
+        out,
+        "{} {}, {} {}, {} {}",
+        errors,
+        plural(errors, "error"),
+        warnings,
+        plural(warnings, "warning"),
+        infos,
+        plural(infos, "info")
+    );
+    out
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+fn gutter_width(positions: &Positions, diagnostic: &Diagnostic) -> usize {
+    std::iter::once(diagnostic.span)
+        .chain(diagnostic.related.iter().map(|r| r.span))
+        .map(|span| {
+            let text = positions.sources.text(span.file);
+            positions
+                .index(span)
+                .line_col(text, span.start as usize)
+                .line
+        })
+        .max()
+        .unwrap_or(1)
+        .to_string()
+        .len()
+}
+
+fn snippet(
+    out: &mut String,
+    positions: &Positions,
+    span: Span,
+    marker: char,
+    label: &str,
+    gutter: usize,
+    arrow: &str,
+) {
+    let text = positions.sources.text(span.file);
+    let index = positions.index(span);
+    let start = index.line_col(text, span.start as usize);
+    let line_number = start.line as usize;
+    let line = index.line_text(text, line_number - 1);
+    let _ = writeln!(
+        out,
+        "{:gutter$}{arrow} {}:{}:{}",
+        "",
+        positions.name(span),
+        start.line,
+        start.column
+    );
+    let _ = writeln!(out, "{:gutter$} |", "");
+    let _ = writeln!(out, "{line_number:>gutter$} | {line}");
+    let end = index.line_col(text, span.end as usize);
+    let line_chars = line.chars().count() as u32;
+    let end_column = if end.line == start.line {
+        end.column
+    } else {
+        line_chars + 1
+    };
+    let width = end_column.saturating_sub(start.column).max(1) as usize;
+    // Tabs before the span keep their width in the caret line.
+    let padding: String = line
+        .chars()
+        .take(start.column as usize - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let markers: String = std::iter::repeat_n(marker, width).collect();
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {label}")
+    };
+    let _ = writeln!(out, "{:gutter$} | {padding}{markers}{label}", "");
+}

@@ -1,0 +1,244 @@
+//! The `routescope` binary as CI pipelines use it: output formats, fixes, exit codes.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const GATEWAY_AND_VS: &str = r#"apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop # café ☕
+spec:
+  hosts: ["shop.example.com"]
+  gateways: [public]
+  http:
+  - route:
+    - destination: {host: shop}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: istio-system}
+spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["shop.example.com"]
+"#;
+
+fn routescope(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_routescope"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn text_output_looks_like_rustc() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "vs.yaml", GATEWAY_AND_VS);
+    let output = routescope(&["check", &file], None);
+    assert_eq!(output.status.code(), Some(1), "a warning fails by default");
+    let text = stdout(&output);
+    let expected_head = format!(
+        "warning[unknown-gateway]: VirtualService default/shop is bound to Gateway default/public, which is not in the input; a Gateway `public` exists in namespace istio-system (a bare name resolves in the VirtualService's namespace, default) (IST0101)\n --> {file}:7:14\n  |\n7 |   gateways: [public]\n  |              ^^^^^^\n  = fix (safe): Refer to `istio-system/public`\n"
+    );
+    assert!(text.starts_with(&expected_head), "{text}");
+    assert!(text.ends_with("0 errors, 1 warning, 0 infos\n"), "{text}");
+}
+
+#[test]
+fn json_output_keeps_the_contract() {
+    let output = routescope(&["check", "--format", "json", "-"], Some(GATEWAY_AND_VS));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"errors": 0, "warnings": 1, "infos": 0})
+    );
+    let diagnostic = &report["diagnostics"][0];
+    let keys: Vec<&str> = diagnostic
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "check",
+            "severity",
+            "message",
+            "istio_code",
+            "file",
+            "resource",
+            "span",
+            "related",
+            "fixes"
+        ]
+    );
+    assert_eq!(diagnostic["file"], "-");
+    assert_eq!(
+        diagnostic["resource"],
+        serde_json::json!({"kind": "VirtualService", "namespace": "default", "name": "shop"})
+    );
+    // Line 7, column 14 in characters; the offset counts bytes (the comment holds 4 extra).
+    let start = &diagnostic["span"]["start"];
+    assert_eq!(
+        (start["line"].as_u64(), start["column"].as_u64()),
+        (Some(7), Some(14))
+    );
+    let offset = start["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&GATEWAY_AND_VS[offset..offset + 6], "public");
+    let edit = &diagnostic["fixes"][0]["edits"][0];
+    assert_eq!(diagnostic["fixes"][0]["applicability"], "safe");
+    assert_eq!(edit["replacement"], "istio-system/public");
+    assert_eq!(edit["start"].as_u64(), Some(offset as u64));
+}
+
+#[test]
+fn fix_prints_yaml_that_checks_clean() {
+    let output = routescope(&["check", "--fix", "-"], Some(GATEWAY_AND_VS));
+    let fixed = stdout(&output);
+    assert_eq!(
+        fixed,
+        GATEWAY_AND_VS.replace("gateways: [public]", "gateways: [istio-system/public]")
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let again = routescope(&["check", "-"], Some(&fixed));
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
+
+#[test]
+fn fix_write_rewrites_files_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "nested/vs.yml", GATEWAY_AND_VS);
+    let untouched = write(dir.path(), "nested/readme.txt", "not yaml: [");
+    let output = routescope(
+        &[
+            "check",
+            "--fix",
+            "--write",
+            &dir.path().display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("gateways: [istio-system/public]"));
+    assert_eq!(std::fs::read_to_string(&untouched).unwrap(), "not yaml: [");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary file is left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let info_only = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec:\n  hosts: [a]\n  gateways: [nowhere]\n";
+    assert_eq!(
+        routescope(&["check", "-"], Some(info_only)).status.code(),
+        Some(0)
+    );
+    let complete = routescope(&["check", "--complete", "-"], Some(info_only));
+    assert_eq!(
+        complete.status.code(),
+        Some(1),
+        "with --complete it is a warning"
+    );
+    let never = routescope(
+        &["check", "--complete", "--fail-on", "never", "-"],
+        Some(info_only),
+    );
+    assert_eq!(never.status.code(), Some(0));
+    let errors_only = routescope(
+        &["check", "--complete", "--fail-on", "error", "-"],
+        Some(info_only),
+    );
+    assert_eq!(errors_only.status.code(), Some(0));
+    let syntax = routescope(&["check", "--fail-on", "error", "-"], Some("a: [\n"));
+    assert_eq!(syntax.status.code(), Some(1));
+    assert!(stdout(&syntax).contains("error[yaml-syntax]"));
+}
+
+#[test]
+fn input_errors_exit_2_naming_the_file() {
+    let missing = routescope(&["check", "/definitely/not/here.yaml"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/definitely/not/here.yaml"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.yaml");
+    std::fs::write(&path, b"name: caf\xe9\n").unwrap();
+    let binary = routescope(&["check", &path.display().to_string()], None);
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(
+        stderr(&binary).contains("latin1.yaml is not UTF-8"),
+        "{}",
+        stderr(&binary)
+    );
+    let usage = routescope(&["check"], None);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn checks_and_explain_document_every_check() {
+    let list = stdout(&routescope(&["checks"], None));
+    assert!(list.contains("unknown-gateway"));
+    let docs = routescope(&["explain", "unknown-gateway"], None);
+    assert_eq!(docs.status.code(), Some(0));
+    let docs = stdout(&docs);
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Fix",
+        "## Example",
+        "IST0101",
+    ] {
+        assert!(docs.contains(section), "{section} missing from:\n{docs}");
+    }
+    let unknown = routescope(&["explain", "no-such-check"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn help_documents_the_flags() {
+    let help = stdout(&routescope(&["check", "--help"], None));
+    for flag in [
+        "--format",
+        "--fix",
+        "--unsafe-fixes",
+        "--write",
+        "--fail-on",
+        "--namespace",
+        "--auto-mtls",
+        "--mtls",
+        "--complete",
+    ] {
+        assert!(help.contains(flag), "{flag} not in --help");
+    }
+}
