@@ -24,6 +24,7 @@ mod tls_route_sni;
 mod unknown_gateway;
 mod unknown_subset;
 mod unreachable_http_rule;
+mod unused_subset_policy;
 mod wildcard_host_with_mesh;
 mod yaml_syntax;
 
@@ -99,6 +100,7 @@ static REGISTRY: &[&Check] = &[
     &unknown_gateway::CHECK,
     &unknown_subset::CHECK,
     &unreachable_http_rule::CHECK,
+    &unused_subset_policy::CHECK,
     &wildcard_host_with_mesh::CHECK,
     &yaml_syntax::CHECK,
 ];
