@@ -16,7 +16,7 @@ pub mod settings;
 pub mod source;
 pub mod yaml;
 
-use diagnostic::{Applicability, Diagnostic, apply_edits, merge_fixes};
+use diagnostic::{Applicability, Diagnostic, Fix, Severity, apply_edits, merge_fixes};
 use resolve::Mesh;
 use settings::MeshSettings;
 use source::Sources;
@@ -79,4 +79,43 @@ pub fn fix_all(sources: Sources, settings: &MeshSettings, max: Applicability) ->
         }
     }
     sources
+}
+
+/// Applies one fix (of a diagnostic of `check` in `analysis`) and re-analyses the result:
+/// a sound fix leaves fewer diagnostics of `check` and no new error of any other check (a
+/// YAML syntax error included). Returns the fixed sources and their analysis, or what went
+/// wrong.
+pub fn verify_fix(analysis: &Analysis, check: &str, fix: &Fix) -> Result<Analysis, String> {
+    let mut fixed = Sources::new();
+    for (file, source) in analysis.mesh.sources.iter() {
+        let edits = fix.edits.iter().filter(|edit| edit.span.file == file);
+        fixed.add(source.name.clone(), apply_edits(&source.text, edits));
+    }
+    let again = analyze(fixed, analysis.mesh.settings.clone());
+    let of_check = |a: &Analysis| a.diagnostics.iter().filter(|d| d.check == check).count();
+    let other_errors = |a: &Analysis| {
+        a.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.check != check)
+            .count()
+    };
+    if of_check(&again) >= of_check(analysis) {
+        return Err(format!(
+            "the fix `{}` did not remove the `{check}` diagnostic",
+            fix.label
+        ));
+    }
+    if other_errors(&again) > other_errors(analysis) {
+        let new: Vec<&str> = again
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.check != check)
+            .map(|d| d.message.as_str())
+            .collect();
+        return Err(format!(
+            "the fix `{}` introduced an error: {new:?}",
+            fix.label
+        ));
+    }
+    Ok(again)
 }

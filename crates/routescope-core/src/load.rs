@@ -234,6 +234,16 @@ impl Reader {
         if entry.value.is_null() {
             return None;
         }
+        if entry.value.as_scalar().is_some_and(|s| s.plain && s.text == "...") {
+            // Documentation snippets elide what does not matter with `...`; people paste them.
+            self.diagnostics.push(Diagnostic::new(
+                INVALID_FIELD,
+                Severity::Info,
+                entry.value.span,
+                format!("`{key}` is elided (`...`, as in documentation); it is not analysed"),
+            ));
+            return None;
+        }
         match read(self, &entry.value) {
             Ok(value) => Some(Field {
                 value,
@@ -742,6 +752,14 @@ mod tests {
                 .message
                 .contains("expected one of PASSTHROUGH, SIMPLE")
         );
+    }
+
+    #[test]
+    fn elided_values_are_a_note_not_an_error() {
+        let loaded = load_text("apiVersion: v1\nkind: Service\nmetadata: {name: details}\nspec: ...\n");
+        assert_eq!(loaded.resources.len(), 1);
+        assert_eq!(loaded.diagnostics[0].severity, Severity::Info);
+        assert!(loaded.diagnostics[0].message.contains("elided"));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! continues past the line is marked to the end of the line. A `#` directly followed by `^`
 //! counts as a caret itself, so column 0 can be marked too.
 
-use crate::diagnostic::{Fix, Severity, apply_edits};
+use crate::diagnostic::{Fix, Severity};
 use crate::settings::MeshSettings;
 use crate::source::{FileId, LineIndex, Sources};
 use crate::{Analysis, analyze};
@@ -137,7 +137,7 @@ pub fn check(check: &str, fixture: &str) {
 /// offered is then applied and checked with [`assert_sound`].
 #[track_caller]
 pub fn check_with(settings: MeshSettings, check: &str, fixture: &str) {
-    let analysis = analyze(Sources::single("fixture.yaml", fixture), settings.clone());
+    let analysis = analyze(Sources::single("fixture.yaml", fixture), settings);
     let expected = expected_marks(fixture);
     let mut actual = actual_marks(&analysis, check);
     let mut missing = Vec::new();
@@ -170,7 +170,7 @@ pub fn check_with(settings: MeshSettings, check: &str, fixture: &str) {
     }
     for diagnostic in analysis.diagnostics.iter().filter(|d| d.check == check) {
         for fix in &diagnostic.fixes {
-            assert_sound(&settings, &analysis, check, fix);
+            assert_sound(&analysis, check, fix);
         }
     }
 }
@@ -184,7 +184,7 @@ pub fn assert_fix(check: &str, fix: usize, before: &str, after: &str) {
 
 #[track_caller]
 pub fn assert_fix_with(settings: MeshSettings, check: &str, fix: usize, before: &str, after: &str) {
-    let analysis = analyze(Sources::single("before.yaml", before), settings.clone());
+    let analysis = analyze(Sources::single("before.yaml", before), settings);
     let diagnostic = analysis
         .diagnostics
         .iter()
@@ -197,53 +197,18 @@ pub fn assert_fix_with(settings: MeshSettings, check: &str, fix: usize, before: 
             fix + 1
         )
     });
-    let output = assert_sound(&settings, &analysis, check, chosen);
+    let output = assert_sound(&analysis, check, chosen);
     pretty_assert_eq(&output, after);
 }
 
-/// Applies `fix` (of a diagnostic of `check` in `analysis`, one file) and checks it is sound:
-/// the check reports fewer diagnostics afterwards and no new error (a YAML error included)
-/// appears. Returns the output text.
+/// Applies `fix` (of a diagnostic of `check` in `analysis`) and asserts it is sound (see
+/// [`crate::verify_fix`]). Returns the output text.
 #[track_caller]
-pub fn assert_sound(
-    settings: &MeshSettings,
-    analysis: &Analysis,
-    check: &str,
-    fix: &Fix,
-) -> String {
-    let of_check = |analysis: &Analysis| {
-        analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.check == check)
-            .count()
-    };
-    let errors = |analysis: &Analysis| {
-        analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error && d.check != check)
-            .count()
-    };
-    let before = analysis.mesh.sources.text(FileId(0));
-    let output = apply_edits(before, &fix.edits);
-    let again = analyze(
-        Sources::single("after.yaml", output.clone()),
-        settings.clone(),
-    );
-    assert!(
-        of_check(&again) < of_check(analysis),
-        "the fix `{}` did not remove the diagnostic:\n{output}\n{:#?}",
-        fix.label,
-        again.diagnostics
-    );
-    assert!(
-        errors(&again) <= errors(analysis),
-        "the fix `{}` introduced an error:\n{output}\n{:#?}",
-        fix.label,
-        again.diagnostics
-    );
-    output
+pub fn assert_sound(analysis: &Analysis, check: &str, fix: &Fix) -> String {
+    match crate::verify_fix(analysis, check, fix) {
+        Ok(again) => again.mesh.sources.text(FileId(0)).to_string(),
+        Err(problem) => panic!("{problem}"),
+    }
 }
 
 #[track_caller]
