@@ -1,0 +1,309 @@
+//! The playground's state as plain Rust: the text, the settings, the analysis, and every
+//! answer the page shows (editor diagnostics, problems, fixes, diffs), in the editor's UTF-16
+//! positions. The Leptos components only display these answers and pass edits back.
+
+use routescope_core::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use routescope_core::load::DocumentCache;
+use routescope_core::settings::MeshSettings;
+use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
+use routescope_core::{Analysis, analyze_cached, diff, fix_all};
+use serde_json::json;
+
+/// The editor's text is one file of this name.
+pub const FILE_NAME: &str = "playground.yaml";
+
+pub struct Session {
+    analysis: Analysis,
+    cache: DocumentCache,
+    utf16: Utf16Map,
+    lines: LineIndex,
+}
+
+/// One row of the problems panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Index into the analysis' diagnostics: the id the editor reports back.
+    pub id: usize,
+    pub severity: Severity,
+    pub check: &'static str,
+    pub message: String,
+    pub istio_code: Option<&'static str>,
+    pub line: u32,
+    pub column: u32,
+    pub has_safe_fix: bool,
+}
+
+/// A fix as the page offers it: what it does and the diff it makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixPreview {
+    pub diagnostic: usize,
+    pub index: usize,
+    pub label: String,
+    pub applicability: Applicability,
+    /// `applyEdits` payload for the editor (UTF-16 positions).
+    pub edits_json: String,
+    pub diff: String,
+}
+
+/// The text with fixes applied, for the "Corrected YAML" view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Corrected {
+    pub text: String,
+    pub diff: String,
+}
+
+impl Session {
+    pub fn new(text: String, settings: MeshSettings) -> Session {
+        let mut cache = DocumentCache::new();
+        let analysis = analyze_cached(Sources::single(FILE_NAME, text), settings, &mut cache);
+        let (utf16, lines) = positions(&analysis);
+        Session {
+            analysis,
+            cache,
+            utf16,
+            lines,
+        }
+    }
+
+    /// Analyses a new text or new settings; unchanged documents are not parsed again.
+    pub fn update(&mut self, text: String, settings: MeshSettings) {
+        self.analysis = analyze_cached(Sources::single(FILE_NAME, text), settings, &mut self.cache);
+        (self.utf16, self.lines) = positions(&self.analysis);
+    }
+
+    pub fn text(&self) -> &str {
+        self.analysis.mesh.sources.text(FileId(0))
+    }
+
+    pub fn settings(&self) -> &MeshSettings {
+        &self.analysis.mesh.settings
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.analysis.diagnostics
+    }
+
+    /// Errors, warnings and infos.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |s| self.diagnostics().iter().filter(|d| d.severity == s).count();
+        (count(Severity::Error), count(Severity::Warning), count(Severity::Info))
+    }
+
+    /// The editor (UTF-16) range of a byte range.
+    pub fn editor_range(&self, start: u32, end: u32) -> (usize, usize) {
+        (self.utf16.to_utf16(start as usize), self.utf16.to_utf16(end as usize))
+    }
+
+    /// The `setDiagnostics` payload: every diagnostic with UTF-16 positions.
+    pub fn editor_diagnostics_json(&self) -> String {
+        let items: Vec<serde_json::Value> = self
+            .diagnostics()
+            .iter()
+            .enumerate()
+            .map(|(id, d)| {
+                let (from, to) = self.editor_range(d.span.start, d.span.end);
+                json!({
+                    "id": id,
+                    "from": from,
+                    "to": to,
+                    "severity": d.severity.as_str(),
+                    "message": d.message,
+                    "check": d.check,
+                    "istioCode": d.istio_code,
+                    "related": d.related.iter().map(|r| {
+                        let (from, to) = self.editor_range(r.span.start, r.span.end);
+                        json!({"from": from, "to": to, "message": r.message})
+                    }).collect::<Vec<_>>(),
+                    "fixes": d.fixes.iter().map(|f| json!({
+                        "label": f.label,
+                        "applicability": f.applicability.as_str(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::Value::Array(items).to_string()
+    }
+
+    /// The problems panel: most severe first, then in text order.
+    pub fn problems(&self) -> Vec<Problem> {
+        let text = self.text();
+        let mut problems: Vec<Problem> = self
+            .diagnostics()
+            .iter()
+            .enumerate()
+            .map(|(id, d)| {
+                let at = self.lines.line_col(text, d.span.start as usize);
+                Problem {
+                    id,
+                    severity: d.severity,
+                    check: d.check,
+                    message: d.message.clone(),
+                    istio_code: d.istio_code,
+                    line: at.line,
+                    column: at.column,
+                    has_safe_fix: d.fixes.iter().any(|f| f.applicability == Applicability::Safe),
+                }
+            })
+            .collect();
+        problems.sort_by_key(|p| (std::cmp::Reverse(p.severity), p.id));
+        problems
+    }
+
+    /// The editor range of a diagnostic, to reveal it.
+    pub fn diagnostic_range(&self, id: usize) -> Option<(usize, usize)> {
+        let d = self.diagnostics().get(id)?;
+        Some(self.editor_range(d.span.start, d.span.end))
+    }
+
+    /// Fix `index` of diagnostic `id`, with its editor edits and the diff it makes.
+    pub fn fix(&self, id: usize, index: usize) -> Option<FixPreview> {
+        let fix = self.diagnostics().get(id)?.fixes.get(index)?;
+        Some(FixPreview {
+            diagnostic: id,
+            index,
+            label: fix.label.clone(),
+            applicability: fix.applicability,
+            edits_json: self.edits_json(fix),
+            diff: diff::unified(
+                FILE_NAME,
+                self.text(),
+                &routescope_core::diagnostic::apply_edits(self.text(), &fix.edits),
+            ),
+        })
+    }
+
+    fn edits_json(&self, fix: &Fix) -> String {
+        let edits: Vec<serde_json::Value> = fix
+            .edits
+            .iter()
+            .map(|edit| {
+                let (from, to) = self.editor_range(edit.span.start, edit.span.end);
+                json!({"from": from, "to": to, "insert": edit.replacement})
+            })
+            .collect();
+        serde_json::Value::Array(edits).to_string()
+    }
+
+    /// The text with every fix up to `max` applied (rounds until none is left).
+    pub fn corrected(&self, max: Applicability) -> Corrected {
+        let fixed = fix_all(
+            self.analysis.mesh.sources.clone(),
+            self.settings(),
+            max,
+        );
+        let text = fixed.text(FileId(0)).to_string();
+        Corrected {
+            diff: diff::unified(FILE_NAME, self.text(), &text),
+            text,
+        }
+    }
+
+    /// "Fix all safe" as one editor edit (one undo step), or `None` when nothing changes.
+    pub fn fix_all_safe_json(&self) -> Option<String> {
+        let corrected = self.corrected(Applicability::Safe);
+        if corrected.text == self.text() {
+            return None;
+        }
+        let (range, insert) = diff::smallest_edit(self.text(), &corrected.text);
+        let (from, to) = self.editor_range(range.start as u32, range.end as u32);
+        Some(json!([{"from": from, "to": to, "insert": insert}]).to_string())
+    }
+}
+
+fn positions(analysis: &Analysis) -> (Utf16Map, LineIndex) {
+    let text = analysis.mesh.sources.text(FileId(0));
+    (Utf16Map::new(text), LineIndex::new(text))
+}
+
+/// Several opened or dropped files as one stream: each file's documents, `---` between files,
+/// and a comment naming the file so people can tell them apart.
+pub fn join_files(files: &[(String, String)]) -> String {
+    let mut joined = String::new();
+    for (name, text) in files {
+        if !joined.is_empty() {
+            if !joined.ends_with('\n') {
+                joined.push('\n');
+            }
+            joined.push_str("---\n");
+        }
+        joined.push_str(&format!("# file: {name}\n"));
+        joined.push_str(text);
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BROKEN: &str = "# café ☕\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n  gateways: [public]\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-system}\nspec:\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [shop.example.com]\n";
+
+    fn session() -> Session {
+        Session::new(BROKEN.to_string(), MeshSettings::default())
+    }
+
+    #[test]
+    fn editor_positions_count_utf16_units() {
+        let session = session();
+        let json: serde_json::Value = serde_json::from_str(&session.editor_diagnostics_json()).unwrap();
+        let first = &json[0];
+        assert_eq!(first["check"], "unknown-gateway");
+        let from = first["from"].as_u64().unwrap() as usize;
+        let utf16: Vec<u16> = BROKEN.encode_utf16().collect();
+        let marked = String::from_utf16(&utf16[from..first["to"].as_u64().unwrap() as usize]).unwrap();
+        assert_eq!(marked, "public");
+        assert_eq!(first["fixes"][0]["applicability"], "safe");
+    }
+
+    #[test]
+    fn problems_are_most_severe_first_with_positions() {
+        let problems = session().problems();
+        assert_eq!(problems[0].check, "unknown-gateway");
+        assert_eq!((problems[0].line, problems[0].column), (7, 14));
+        assert!(problems[0].has_safe_fix);
+        assert_eq!(session().counts(), (0, 1, 0));
+    }
+
+    #[test]
+    fn a_fix_gives_editor_edits_and_a_diff() {
+        let preview = session().fix(0, 0).unwrap();
+        assert_eq!(preview.applicability, Applicability::Safe);
+        assert!(preview.diff.contains("+  gateways: [istio-system/public]"), "{}", preview.diff);
+        let edits: serde_json::Value = serde_json::from_str(&preview.edits_json).unwrap();
+        assert_eq!(edits[0]["insert"], "istio-system/public");
+        assert!(session().fix(0, 9).is_none());
+        assert!(session().fix(99, 0).is_none());
+    }
+
+    #[test]
+    fn fix_all_safe_is_one_small_edit() {
+        let mut session = session();
+        let edits: serde_json::Value = serde_json::from_str(&session.fix_all_safe_json().unwrap()).unwrap();
+        assert_eq!(edits.as_array().unwrap().len(), 1);
+        let corrected = session.corrected(Applicability::Safe).text;
+        session.update(corrected, MeshSettings::default());
+        assert_eq!(session.counts(), (0, 0, 0));
+        assert_eq!(session.fix_all_safe_json(), None);
+    }
+
+    #[test]
+    fn updates_follow_text_and_settings() {
+        let mut session = session();
+        let settings = MeshSettings {
+            default_namespace: "istio-system".into(),
+            ..MeshSettings::default()
+        };
+        session.update(BROKEN.to_string(), settings.clone());
+        assert_eq!(session.counts(), (0, 0, 0), "the bare name now resolves");
+        assert_eq!(session.settings(), &settings);
+    }
+
+    #[test]
+    fn joined_files_are_one_stream() {
+        let joined = join_files(&[
+            ("a.yaml".into(), "a: 1".into()),
+            ("b.yaml".into(), "b: 2\n".into()),
+        ]);
+        assert_eq!(joined, "# file: a.yaml\na: 1\n---\n# file: b.yaml\nb: 2\n");
+    }
+}
