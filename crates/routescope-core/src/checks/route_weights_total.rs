@@ -1,9 +1,10 @@
 //! `route-weights-total`: the destinations of a rule split traffic with weights that do not
 //! add up to 100.
 
+use super::tls_route_sni::block_item_indent;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{insert_lines_after, line_start, replace_scalar};
+use crate::edits::{insert_lines_after, replace_scalar};
 use crate::model::{Field, Resource, RouteDestination, TlsRoute};
 use crate::resolve::Mesh;
 use crate::source::Sources;
@@ -233,11 +234,7 @@ fn add_weight(sources: &Sources, dest: &RouteDestination, weight: i64) -> Option
             format!(", weight: {weight}"),
         ));
     }
-    let before = &text[line_start(text, start)..start];
-    if !matches!(before.trim(), "" | "-") {
-        return None;
-    }
-    let indent = " ".repeat(before.chars().count());
+    let indent = block_item_indent(text, start)?;
     Some(insert_lines_after(
         sources,
         dest.span,

@@ -201,7 +201,7 @@ fn sole_host<'s>(sources: &'s Sources, service: &VirtualService) -> Option<&'s s
 
 /// The white space standing for the text before `offset` on its line, when that text is only
 /// indentation and a `- ` list marker (a block item); `None` otherwise.
-fn block_item_indent(text: &str, offset: usize) -> Option<String> {
+pub(super) fn block_item_indent(text: &str, offset: usize) -> Option<String> {
     let before = &text[line_start(text, offset)..offset];
     matches!(before.trim(), "" | "-").then(|| " ".repeat(before.chars().count()))
 }
