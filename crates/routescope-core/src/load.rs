@@ -179,7 +179,7 @@ impl Reader {
             _ => return,
         };
         let metadata = self.mapping(root, "metadata");
-        let name = metadata.and_then(|m| self.string(&m.value, "name"));
+        let name = metadata.and_then(|m| self.string(m.value, "name"));
         let Some(name) = name else {
             let at = metadata.map_or(first_line(root), |m| m.key);
             self.invalid(
@@ -188,7 +188,7 @@ impl Reader {
             );
             return;
         };
-        let namespace_field = metadata.and_then(|m| self.string(&m.value, "namespace"));
+        let namespace_field = metadata.and_then(|m| self.string(m.value, "namespace"));
         let namespace = namespace_field
             .as_ref()
             .map_or(default_namespace, |ns| ns.value.as_str())
@@ -234,7 +234,11 @@ impl Reader {
         if entry.value.is_null() {
             return None;
         }
-        if entry.value.as_scalar().is_some_and(|s| s.plain && s.text == "...") {
+        if entry
+            .value
+            .as_scalar()
+            .is_some_and(|s| s.plain && s.text == "...")
+        {
             // Documentation snippets elide what does not matter with `...`; people paste them.
             self.diagnostics.push(Diagnostic::new(
                 INVALID_FIELD,
@@ -756,7 +760,8 @@ mod tests {
 
     #[test]
     fn elided_values_are_a_note_not_an_error() {
-        let loaded = load_text("apiVersion: v1\nkind: Service\nmetadata: {name: details}\nspec: ...\n");
+        let loaded =
+            load_text("apiVersion: v1\nkind: Service\nmetadata: {name: details}\nspec: ...\n");
         assert_eq!(loaded.resources.len(), 1);
         assert_eq!(loaded.diagnostics[0].severity, Severity::Info);
         assert!(loaded.diagnostics[0].message.contains("elided"));
