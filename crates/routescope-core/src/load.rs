@@ -244,7 +244,7 @@ impl Reader {
             _ => return,
         };
         let metadata = self.mapping(root, "metadata");
-        let name = metadata.and_then(|m| self.string(&m.value, "name"));
+        let name = metadata.and_then(|m| self.string(m.value, "name"));
         let Some(name) = name else {
             let at = metadata.map_or(first_line(root), |m| m.key);
             self.invalid(
@@ -253,7 +253,7 @@ impl Reader {
             );
             return;
         };
-        let namespace_field = metadata.and_then(|m| self.string(&m.value, "namespace"));
+        let namespace_field = metadata.and_then(|m| self.string(m.value, "namespace"));
         let namespace = namespace_field
             .as_ref()
             .map_or(default_namespace, |ns| ns.value.as_str())

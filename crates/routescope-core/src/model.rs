@@ -213,6 +213,9 @@ impl Resource {
     }
 }
 
+// Resources are built once and kept in one Vec: the size difference between kinds does not
+// matter, and boxing would only add indirection to every look-up.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Spec {
     Gateway(Gateway),

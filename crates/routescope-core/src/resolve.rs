@@ -201,7 +201,8 @@ impl Mesh {
         resource: &'m Resource,
         service: &'m VirtualService,
     ) -> Vec<GatewayRef<'m>> {
-        let Some(gateways) = &service.gateways else {
+        // An empty `gateways` list means `mesh`, as when it is omitted.
+        let Some(gateways) = service.gateways.as_ref().filter(|g| !g.value.is_empty()) else {
             return vec![GatewayRef {
                 entry: None,
                 target: GatewayTarget::Mesh,

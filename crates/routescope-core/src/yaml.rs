@@ -307,6 +307,12 @@ impl TreeBuilder<'_> {
         let end = self.offsets.byte(span.end.index());
         match event {
             Event::Scalar(text, style, anchor, _tag) => {
+                let end = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        self.closing_quote(start).unwrap_or(end)
+                    }
+                    _ => end,
+                };
                 let node = Node {
                     span: self.span(start, end),
                     value: Value::Scalar(Scalar {
@@ -369,6 +375,23 @@ impl TreeBuilder<'_> {
             | Event::DocumentEnd
             | Event::Nothing => Ok(()),
         }
+    }
+
+    /// The end of the quoted scalar starting at `start` (just after its closing quote): in
+    /// block context saphyr's span runs on to the end of the line, comments included.
+    fn closing_quote(&self, start: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let quote = *bytes.get(start)?;
+        let mut at = start + 1;
+        while at < bytes.len() {
+            match bytes[at] {
+                b'\\' if quote == b'"' => at += 2,
+                b'\'' if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') => at += 2,
+                byte if byte == quote => return Some(at + 1),
+                _ => at += 1,
+            }
+        }
+        None
     }
 
     /// saphyr starts a block sequence at its first item's content; people expect the `-`.
@@ -484,6 +507,20 @@ mod tests {
     }
 
     #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let text = "a:\n  name: \"x-y\" # c\n  b: 'it''s'   # d\n  c: \"esc \\\" q\"  \n  d: [\"in\", 'flow']\n";
+        let root = parse(text);
+        let a = root.get("a").unwrap();
+        assert_eq!(slice(text, a.get("name").unwrap()), "\"x-y\"");
+        assert_eq!(slice(text, a.get("b").unwrap()), "'it''s'");
+        assert_eq!(a.get("b").unwrap().as_str(), Some("it's"));
+        assert_eq!(slice(text, a.get("c").unwrap()), "\"esc \\\" q\"");
+        let d = a.get("d").unwrap().as_sequence().unwrap();
+        assert_eq!(slice(text, &d[0]), "\"in\"");
+        assert_eq!(slice(text, &d[1]), "'flow'");
+    }
+
+    #[test]
     fn block_collections_end_at_their_last_child() {
         let text = "a:\n  b: 1\n  c:\n  - x\n\nd: 2\n";
         let root = parse(text);
@@ -545,7 +582,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..10 {
             let previous = format!("*a{}", level - 1);
-            let items = vec![previous.as_str(); 10].join(", ");
+            let items = [previous.as_str(); 10].join(", ");
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         let error = parse_documents(&text, FileId(0), 0).unwrap_err();
