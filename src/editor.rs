@@ -20,10 +20,6 @@ extern "C" {
     fn replace_all(handle: &JsValue, text: &str);
     #[wasm_bindgen(js_name = revealRange)]
     fn reveal_range(handle: &JsValue, from: u32, to: u32);
-    #[wasm_bindgen(js_name = highlightRanges)]
-    fn highlight_ranges(handle: &JsValue, json: &str);
-    #[wasm_bindgen(js_name = setReadOnly)]
-    fn set_read_only(handle: &JsValue, read_only: bool);
 }
 
 /// What the editor reports back.
@@ -77,13 +73,5 @@ impl Editor {
 
     pub fn reveal(&self, from: usize, to: usize) {
         reveal_range(&self.handle, from as u32, to as u32);
-    }
-
-    pub fn highlight(&self, json: &str) {
-        highlight_ranges(&self.handle, json);
-    }
-
-    pub fn set_read_only(&self, read_only: bool) {
-        set_read_only(&self.handle, read_only);
     }
 }

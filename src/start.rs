@@ -20,6 +20,8 @@ pub struct Start {
 pub enum Notice {
     Info(String),
     Error(String),
+    /// A share link was made: show it for copying.
+    Link(String),
 }
 
 /// Decides what to open from the URL fragment and the saved payload (see

@@ -1,0 +1,14 @@
+//! Routescope's playground: a client-side Leptos app over `routescope-core`.
+//!
+//! The components (`app`) show and edit; the decisions live in the core and in the plain-Rust
+//! modules `session`, `start`, `examples` and `markdown`, which are tested natively.
+
+mod app;
+mod browser;
+mod editor;
+pub mod examples;
+pub mod markdown;
+pub mod session;
+pub mod start;
+
+pub use app::App;
