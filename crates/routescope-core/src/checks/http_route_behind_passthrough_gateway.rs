@@ -2,8 +2,7 @@
 //! with `http` rules, but the Gateway server passes TLS through, so the rules have no effect.
 
 use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    CREDENTIAL_PLACEHOLDER, delete_entries, entry_index, insert_entry, is_flow, node_at, node_end,
-    quoted,
+    CREDENTIAL_PLACEHOLDER, delete_entries, entry_index, insert_entry, is_flow, node_at, quoted,
 };
 use super::tls_route_behind_terminating_gateway::{
     MatchScope, ReachedServer, RouteKind, reached_servers,
@@ -231,7 +230,7 @@ fn rewrite_fix(mesh: &Mesh, service: &VirtualService, http: &Field<Vec<HttpRoute
                         format!("- {sni_hosts}")
                     };
                     let start = entry.value.span.start as usize;
-                    let end = node_end(sources, &entry.value);
+                    let end = entry.value.span.end as usize;
                     edits.push(Edit::replace(
                         Span::new(entry.value.span.file, start..end),
                         value,

@@ -134,10 +134,7 @@ fn removal_fix(sources: &Sources, server: &Server, tls: &Field<ServerTls>) -> Op
     } else if server.protocol().is_some_and(|p| p.is_encrypted()) {
         // A `tls` block without `mode` meant PASSTHROUGH; keep saying so.
         let entry = &node.as_mapping()?[at];
-        vec![Edit::replace(
-            entry_span(sources, entry),
-            "mode: PASSTHROUGH",
-        )]
+        vec![Edit::replace(entry_span(entry), "mode: PASSTHROUGH")]
     } else {
         let server_node = node_at(sources, server.span)?;
         delete_entries(sources, &server_node, &[entry_index(&server_node, "tls")?])?

@@ -502,57 +502,13 @@ pub(super) mod yaml_edit {
         }
     }
 
-    /// Where a node's own text ends. The span yaml.rs gives a quoted scalar runs over the
-    /// spaces and comment after it (and a block collection ends with its last child), so
-    /// this stops at the closing quote.
-    pub fn node_end(sources: &Sources, node: &Node) -> usize {
-        let end = node.span.end as usize;
-        match &node.value {
-            Value::Mapping(entries) if !is_flow(sources, node) => entries
-                .last()
-                .map_or(end, |entry| entry_span(sources, entry).end as usize),
-            Value::Sequence(items) if !is_flow(sources, node) => {
-                items.last().map_or(end, |item| node_end(sources, item))
-            }
-            Value::Scalar(_) => {
-                let text = &sources.text(node.span.file)[node.span.range()];
-                closing_quote(text).map_or(end, |at| node.span.start as usize + at + 1)
-            }
-            _ => end,
-        }
-    }
-
-    /// Offset of the quote closing a quoted scalar's text.
-    fn closing_quote(text: &str) -> Option<usize> {
-        let quote = text.chars().next().filter(|&c| c == '"' || c == '\'')?;
-        let mut chars = text.char_indices().skip(1);
-        while let Some((at, c)) = chars.next() {
-            match c {
-                '\\' if quote == '"' => {
-                    chars.next();
-                }
-                c if c == quote => {
-                    // `''` is an escaped quote inside a single-quoted scalar.
-                    if quote == '\'' && text[at + 1..].starts_with('\'') {
-                        chars.next();
-                    } else {
-                        return Some(at);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-
-    /// From an entry's key to the end of its value's own text.
-    pub fn entry_span(sources: &Sources, entry: &Entry) -> Span {
-        let end = if entry.value.is_null() {
-            entry.key.span.end as usize
+    /// From an entry's key to the end of its value (the key alone when the value is empty).
+    pub fn entry_span(entry: &Entry) -> Span {
+        if entry.value.is_null() {
+            entry.key.span
         } else {
-            node_end(sources, &entry.value)
-        };
-        Span::new(entry.key.span.file, entry.key.span.start as usize..end)
+            entry.key.span.cover(entry.value.span)
+        }
     }
 
     /// Just past the line break of the line on which text ending at `end` ends.
@@ -617,7 +573,7 @@ pub(super) mod yaml_edit {
         let text = sources.text(mapping.span.file);
         let file = mapping.span.file;
         let flow = is_flow(sources, mapping);
-        let end_of = |index: usize| entry_span(sources, &entries[index]).end as usize;
+        let end_of = |index: usize| entry_span(&entries[index]).end as usize;
         let mut edits = Vec::new();
         let mut index = 0;
         while index < entries.len() {
@@ -640,7 +596,7 @@ pub(super) mod yaml_edit {
                 edits.push(Edit::delete(Span::new(file, range)));
             } else {
                 for entry in &entries[index..run_end] {
-                    let span = entry_span(sources, entry);
+                    let span = entry_span(entry);
                     edits.push(delete_lines_of(
                         sources,
                         file,
@@ -667,7 +623,7 @@ pub(super) mod yaml_edit {
         let entries = mapping.as_mapping()?;
         let file = mapping.span.file;
         let after_end = match after {
-            Some(index) => Some(entry_span(sources, entries.get(index)?).end as usize),
+            Some(index) => Some(entry_span(entries.get(index)?).end as usize),
             None => None,
         };
         if is_flow(sources, mapping) {
@@ -715,7 +671,7 @@ pub(super) mod yaml_edit {
             return Some(match existing.last() {
                 Some(last) => Edit::insert(
                     file,
-                    node_end(sources, last),
+                    last.span.end as usize,
                     items
                         .iter()
                         .map(|item| format!(", {item}"))
@@ -732,7 +688,7 @@ pub(super) mod yaml_edit {
             return None;
         }
         let lines: Vec<String> = items.iter().map(|item| format!("- {item}")).collect();
-        let end = node_end(sources, last);
+        let end = last.span.end as usize;
         Some(insert_lines_after_end(sources, file, end, indent, &lines))
     }
 
@@ -808,20 +764,11 @@ pub(super) mod yaml_edit {
         }
 
         #[test]
-        fn quoted_scalars_end_at_their_quote_before_non_ascii_comments() {
+        fn edits_next_to_non_ascii_text_and_comments() {
             let text = "hosts:\n- 'it''s' # café ☕\n- \"a\\\"b\" # ☕\nkey: \"v\" # ☕\nz: é\n";
             let sources = Sources::single("t", text);
             let document = root(&sources);
             let hosts = document.get("hosts").unwrap().clone();
-            let items = hosts.as_sequence().unwrap();
-            assert_eq!(
-                &text[items[0].span.start as usize..node_end(&sources, &items[0])],
-                "'it''s'"
-            );
-            assert_eq!(
-                &text[items[1].span.start as usize..node_end(&sources, &items[1])],
-                "\"a\\\"b\""
-            );
             let edit = append_items(&sources, &hosts, &["c".into()]).unwrap();
             assert_eq!(
                 apply(&sources, &[edit]),
