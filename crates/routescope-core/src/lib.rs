@@ -7,12 +7,14 @@
 
 pub mod checks;
 pub mod diagnostic;
+pub mod diff;
 pub mod edits;
 pub mod limits;
 pub mod load;
 pub mod model;
 pub mod resolve;
 pub mod settings;
+pub mod share;
 pub mod source;
 pub mod yaml;
 
@@ -31,6 +33,21 @@ pub struct Analysis {
 /// Loads, resolves and checks `sources`.
 pub fn analyze(sources: Sources, settings: MeshSettings) -> Analysis {
     let loaded = load::load(&sources, &settings.default_namespace);
+    check(sources, settings, loaded)
+}
+
+/// [`analyze`] for a text that changes a little at a time: documents that did not change are
+/// not parsed again.
+pub fn analyze_cached(
+    sources: Sources,
+    settings: MeshSettings,
+    cache: &mut load::DocumentCache,
+) -> Analysis {
+    let loaded = load::load_cached(&sources, &settings.default_namespace, cache);
+    check(sources, settings, loaded)
+}
+
+fn check(sources: Sources, settings: MeshSettings, loaded: load::Loaded) -> Analysis {
     let mesh = Mesh::new(sources, settings, loaded.resources);
     let mut diagnostics = loaded.diagnostics;
     for check in checks::registry() {

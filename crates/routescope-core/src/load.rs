@@ -7,7 +7,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::limits::{MAX_DOCUMENTS, MAX_INPUT_BYTES};
 use crate::model::*;
 use crate::source::{FileId, Sources, Span};
-use crate::yaml::{self, Entry, Node, Value};
+use std::collections::HashMap;
+
+use crate::yaml::{self, Entry, Node, Value, YamlError};
 
 pub const YAML_SYNTAX: &str = "yaml-syntax";
 pub const INVALID_FIELD: &str = "invalid-field";
@@ -28,6 +30,65 @@ impl Loaded {
 
 /// Loads every file. Limits on the whole input are enforced here.
 pub fn load(sources: &Sources, default_namespace: &str) -> Loaded {
+    load_with(sources, default_namespace, yaml::parse_documents)
+}
+
+/// Parsed documents kept between analyses of a changing text: the playground analyses on
+/// every keystroke, and a document whose text did not change is not parsed again.
+#[derive(Default)]
+pub struct DocumentCache {
+    /// Document text → its parse, with spans as if it started at byte 0 of file 0.
+    parsed: HashMap<String, Parsed>,
+}
+
+type Parsed = Result<Vec<Node>, YamlError>;
+
+impl DocumentCache {
+    pub fn new() -> DocumentCache {
+        DocumentCache::default()
+    }
+
+    /// How many distinct documents the cache holds (those of the last load).
+    pub fn len(&self) -> usize {
+        self.parsed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parsed.is_empty()
+    }
+}
+
+/// [`load`], parsing only the documents the cache does not hold. The cache keeps just the
+/// documents of this input afterwards.
+pub fn load_cached(
+    sources: &Sources,
+    default_namespace: &str,
+    cache: &mut DocumentCache,
+) -> Loaded {
+    let mut previous = std::mem::take(&mut cache.parsed);
+    load_with(sources, default_namespace, |text, file, base| {
+        let parsed = match cache.parsed.get(text) {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = previous
+                    .remove(text)
+                    .unwrap_or_else(|| yaml::parse_documents(text, FileId(0), 0));
+                cache.parsed.entry(text.to_string()).or_insert(parsed)
+            }
+        };
+        let delta = base as u32;
+        match parsed {
+            Ok(roots) => Ok(roots.iter().map(|root| root.rebased(file, delta)).collect()),
+            Err(error) => Err(error.rebased(file, delta)),
+        }
+    })
+}
+
+fn load_with(
+    sources: &Sources,
+    default_namespace: &str,
+    mut parse: impl FnMut(&str, FileId, usize) -> Parsed,
+) -> Loaded {
     let total: usize = sources.iter().map(|(_, file)| file.text.len()).sum();
     if total > MAX_INPUT_BYTES {
         let (file, _) = sources
@@ -64,12 +125,8 @@ pub fn load(sources: &Sources, default_namespace: &str) -> Loaded {
                 ));
                 return loaded;
             }
-            loaded.extend(load_document(
-                &source.text[range.clone()],
-                file,
-                range.start,
-                default_namespace,
-            ));
+            let parsed = parse(&source.text[range.clone()], file, range.start);
+            loaded.extend(build_document(parsed, file, default_namespace));
         }
     }
     loaded
@@ -77,11 +134,19 @@ pub fn load(sources: &Sources, default_namespace: &str) -> Loaded {
 
 /// Loads one document chunk found at byte `base` of `file` (see [`yaml::split_documents`]).
 pub fn load_document(text: &str, file: FileId, base: usize, default_namespace: &str) -> Loaded {
+    build_document(
+        yaml::parse_documents(text, file, base),
+        file,
+        default_namespace,
+    )
+}
+
+fn build_document(parsed: Parsed, file: FileId, default_namespace: &str) -> Loaded {
     let mut reader = Reader {
         diagnostics: Vec::new(),
     };
     let mut resources = Vec::new();
-    match yaml::parse_documents(text, file, base) {
+    match parsed {
         Err(error) => reader.diagnostics.push(Diagnostic::new(
             YAML_SYNTAX,
             Severity::Error,
@@ -783,6 +848,26 @@ mod tests {
                 "Service has no `metadata.name`; it is not analysed"
             ]
         );
+    }
+
+    #[test]
+    fn the_cache_gives_the_same_result_and_reparses_only_changes() {
+        let first = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\nb: [\n---\napiVersion: v1\nkind: Service\nmetadata: {name: é}\n";
+        let mut cache = DocumentCache::new();
+        let sources = Sources::single("t", first);
+        assert_eq!(
+            load_cached(&sources, "default", &mut cache),
+            load(&sources, "default")
+        );
+        assert_eq!(cache.len(), 3);
+        // Growing the first document moves the others: their spans must follow.
+        let second = first.replacen("name: a", "name: abc", 1);
+        let sources = Sources::single("t", second.as_str());
+        assert_eq!(
+            load_cached(&sources, "default", &mut cache),
+            load(&sources, "default")
+        );
+        assert_eq!(cache.len(), 3, "the old first document was dropped");
     }
 
     #[test]

@@ -174,37 +174,93 @@ impl LineIndex {
             column: column as u32 + 1,
         }
     }
+}
 
-    /// The byte offset as UTF-16 code units from the start (what browser editors count).
-    pub fn utf16_offset(&self, text: &str, offset: usize) -> usize {
-        if self.ascii {
-            return offset;
+/// Byte offset ⇄ UTF-16 offset for one text, in O(log n) per conversion: the browser editor
+/// counts UTF-16 code units, the engine bytes. Only non-ASCII characters are recorded; between
+/// them both counts advance together.
+#[derive(Clone, Debug)]
+pub struct Utf16Map {
+    wide: Vec<WideChar>,
+    len_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct WideChar {
+    byte: usize,
+    utf16: usize,
+    byte_len: usize,
+    utf16_len: usize,
+}
+
+impl Utf16Map {
+    pub fn new(text: &str) -> Utf16Map {
+        let mut wide = Vec::new();
+        let mut utf16 = 0;
+        for (byte, ch) in text.char_indices() {
+            if !ch.is_ascii() {
+                wide.push(WideChar {
+                    byte,
+                    utf16,
+                    byte_len: ch.len_utf8(),
+                    utf16_len: ch.len_utf16(),
+                });
+            }
+            utf16 += ch.len_utf16();
         }
-        let line = self.line_of(offset);
-        let start = self.line_start(line);
-        // Whole lines before are counted once per call; the editor bridge converts in bulk.
-        text[..start].encode_utf16().count() + text[start..offset].encode_utf16().count()
+        Utf16Map {
+            wide,
+            len_bytes: text.len(),
+        }
     }
 
-    /// The byte offset of a UTF-16 offset (the inverse of [`LineIndex::utf16_offset`]).
-    pub fn byte_offset_of_utf16(&self, text: &str, utf16: usize) -> usize {
-        if self.ascii {
-            return utf16.min(text.len());
+    /// UTF-16 offset of a byte offset (inside a character: its start).
+    pub fn to_utf16(&self, byte: usize) -> usize {
+        let index = self.wide.partition_point(|c| c.byte < byte);
+        let Some(before) = index.checked_sub(1).map(|i| self.wide[i]) else {
+            return byte;
+        };
+        let end = before.byte + before.byte_len;
+        if byte < end {
+            before.utf16
+        } else {
+            before.utf16 + before.utf16_len + (byte - end)
         }
-        let mut units = 0;
-        for (index, ch) in text.char_indices() {
-            if units >= utf16 {
-                return index;
+    }
+
+    /// Byte offset of a UTF-16 offset (inside a surrogate pair: the character's start; past the
+    /// end: the end).
+    pub fn to_byte(&self, utf16: usize) -> usize {
+        let index = self.wide.partition_point(|c| c.utf16 < utf16);
+        let byte = match index.checked_sub(1).map(|i| self.wide[i]) {
+            None => utf16,
+            Some(before) if utf16 < before.utf16 + before.utf16_len => before.byte,
+            Some(before) => {
+                before.byte + before.byte_len + (utf16 - before.utf16 - before.utf16_len)
             }
-            units += ch.len_utf16();
-        }
-        text.len()
+        };
+        byte.min(self.len_bytes)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_map_round_trips_every_boundary() {
+        let text = "a é😀\nb: ü x";
+        let map = Utf16Map::new(text);
+        let mut utf16 = 0;
+        for (byte, ch) in text.char_indices() {
+            assert_eq!(map.to_utf16(byte), utf16, "at byte {byte}");
+            assert_eq!(map.to_byte(utf16), byte, "at utf16 {utf16}");
+            utf16 += ch.len_utf16();
+        }
+        assert_eq!(map.to_utf16(text.len()), utf16);
+        assert_eq!(map.to_byte(utf16), text.len());
+        assert_eq!(map.to_byte(utf16 + 5), text.len());
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {
@@ -214,14 +270,5 @@ mod tests {
         assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 6 });
         assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
         assert_eq!(index.line_text(text, 1), "bé: 😀x");
-    }
-
-    #[test]
-    fn utf16_offsets_round_trip() {
-        let text = "é😀\nx";
-        let index = LineIndex::new(text);
-        let x = text.find('x').unwrap();
-        assert_eq!(index.utf16_offset(text, x), 4);
-        assert_eq!(index.byte_offset_of_utf16(text, 4), x);
     }
 }

@@ -93,6 +93,30 @@ impl Node {
         }
     }
 
+    /// A copy whose spans are moved by `delta` bytes into `file` (a cached document that now
+    /// starts elsewhere).
+    pub fn rebased(&self, file: FileId, delta: u32) -> Node {
+        let value = match &self.value {
+            Value::Scalar(scalar) => Value::Scalar(scalar.clone()),
+            Value::Mapping(entries) => Value::Mapping(
+                entries
+                    .iter()
+                    .map(|entry| Entry {
+                        key: entry.key.rebased(file, delta),
+                        value: entry.value.rebased(file, delta),
+                    })
+                    .collect(),
+            ),
+            Value::Sequence(items) => {
+                Value::Sequence(items.iter().map(|item| item.rebased(file, delta)).collect())
+            }
+        };
+        Node {
+            span: rebase(self.span, file, delta),
+            value,
+        }
+    }
+
     fn count(&self) -> usize {
         1 + match &self.value {
             Value::Scalar(_) => 0,
@@ -111,11 +135,28 @@ impl Scalar {
     }
 }
 
+fn rebase(span: Span, file: FileId, delta: u32) -> Span {
+    Span {
+        file,
+        start: span.start + delta,
+        end: span.end + delta,
+    }
+}
+
 /// A YAML document that could not be read, with where and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YamlError {
     pub span: Span,
     pub message: String,
+}
+
+impl YamlError {
+    pub fn rebased(&self, file: FileId, delta: u32) -> YamlError {
+        YamlError {
+            span: rebase(self.span, file, delta),
+            message: self.message.clone(),
+        }
+    }
 }
 
 /// The byte ranges of the documents of a stream, split at `---` / `...` lines.
