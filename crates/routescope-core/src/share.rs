@@ -12,10 +12,23 @@ use crate::settings::MeshSettings;
 
 const PREFIX: &str = "v1=";
 
+/// Text and settings as one string: the settings line, a line break, the text. Share links
+/// compress it; the browser's storage keeps it as it is.
+pub fn payload(text: &str, settings: &MeshSettings) -> String {
+    format!("{}\n{text}", settings.encode())
+}
+
+/// Reads a [`payload`].
+pub fn parse_payload(payload: &str) -> Result<(String, MeshSettings), String> {
+    let (settings, text) = payload
+        .split_once('\n')
+        .ok_or_else(|| "no settings line".to_string())?;
+    Ok((text.to_string(), MeshSettings::decode(settings)?))
+}
+
 /// The fragment (without `#`) that carries `text` and `settings`.
 pub fn encode(text: &str, settings: &MeshSettings) -> String {
-    let payload = format!("{}\n{text}", settings.encode());
-    let compressed = compress_to_vec(payload.as_bytes(), 9);
+    let compressed = compress_to_vec(payload(text, settings).as_bytes(), 9);
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(compressed))
 }
 
@@ -50,11 +63,7 @@ pub fn decode(fragment: &str) -> Result<(String, MeshSettings), ShareError> {
         .map_err(|e| ShareError::Corrupt(format!("cannot inflate: {:?}", e.status)))?;
     let payload = String::from_utf8(bytes)
         .map_err(|_| ShareError::Corrupt("the text is not UTF-8".into()))?;
-    let (settings, text) = payload
-        .split_once('\n')
-        .ok_or_else(|| ShareError::Corrupt("no settings line".into()))?;
-    let settings = MeshSettings::decode(settings).map_err(ShareError::Corrupt)?;
-    Ok((text.to_string(), settings))
+    parse_payload(&payload).map_err(ShareError::Corrupt)
 }
 
 #[cfg(test)]

@@ -238,6 +238,11 @@ const SCOPE: &[(&str, &str, &str)] = &[
         "tls-origination-without-ca",
     ),
     (
+        "IST0130",
+        "schemaValidation.CollectionValidationAnalyzer(collections.VirtualService)",
+        "unreachable-http-rule",
+    ),
+    (
         "IST0132",
         "virtualservice.GatewayAnalyzer",
         "host-not-in-gateway",
