@@ -7,7 +7,6 @@ use routescope_core::load::DocumentCache;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
 use routescope_core::{Analysis, analyze_cached, diff, fix_all};
-use serde_json::json;
 
 /// The editor's text is one file of this name.
 pub const FILE_NAME: &str = "playground.yaml";
@@ -96,32 +95,43 @@ impl Session {
 
     /// The `setDiagnostics` payload: every diagnostic with UTF-16 positions.
     pub fn editor_diagnostics_json(&self) -> String {
-        let items: Vec<serde_json::Value> = self
+        let items: Vec<String> = self
             .diagnostics()
             .iter()
             .enumerate()
             .map(|(id, d)| {
                 let (from, to) = self.editor_range(d.span.start, d.span.end);
-                json!({
-                    "id": id,
-                    "from": from,
-                    "to": to,
-                    "severity": d.severity.as_str(),
-                    "message": d.message,
-                    "check": d.check,
-                    "istioCode": d.istio_code,
-                    "related": d.related.iter().map(|r| {
+                let related: Vec<String> = d
+                    .related
+                    .iter()
+                    .map(|r| {
                         let (from, to) = self.editor_range(r.span.start, r.span.end);
-                        json!({"from": from, "to": to, "message": r.message})
-                    }).collect::<Vec<_>>(),
-                    "fixes": d.fixes.iter().map(|f| json!({
-                        "label": f.label,
-                        "applicability": f.applicability.as_str(),
-                    })).collect::<Vec<_>>(),
-                })
+                        format!(r#"{{"from":{from},"to":{to},"message":{}}}"#, json_string(&r.message))
+                    })
+                    .collect();
+                let fixes: Vec<String> = d
+                    .fixes
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            r#"{{"label":{},"applicability":"{}"}}"#,
+                            json_string(&f.label),
+                            f.applicability.as_str()
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"{{"id":{id},"from":{from},"to":{to},"severity":"{}","message":{},"check":"{}","istioCode":{},"related":[{}],"fixes":[{}]}}"#,
+                    d.severity.as_str(),
+                    json_string(&d.message),
+                    d.check,
+                    d.istio_code.map_or("null".to_string(), |code| format!("\"{code}\"")),
+                    related.join(","),
+                    fixes.join(",")
+                )
             })
             .collect();
-        serde_json::Value::Array(items).to_string()
+        format!("[{}]", items.join(","))
     }
 
     /// The problems panel: most severe first, then in text order.
@@ -173,15 +183,15 @@ impl Session {
     }
 
     fn edits_json(&self, fix: &Fix) -> String {
-        let edits: Vec<serde_json::Value> = fix
+        let edits: Vec<String> = fix
             .edits
             .iter()
             .map(|edit| {
                 let (from, to) = self.editor_range(edit.span.start, edit.span.end);
-                json!({"from": from, "to": to, "insert": edit.replacement})
+                edit_json(from, to, &edit.replacement)
             })
             .collect();
-        serde_json::Value::Array(edits).to_string()
+        format!("[{}]", edits.join(","))
     }
 
     /// The text with every fix up to `max` applied (rounds until none is left).
@@ -206,8 +216,34 @@ impl Session {
         }
         let (range, insert) = diff::smallest_edit(self.text(), &corrected.text);
         let (from, to) = self.editor_range(range.start as u32, range.end as u32);
-        Some(json!([{"from": from, "to": to, "insert": insert}]).to_string())
+        Some(format!("[{}]", edit_json(from, to, &insert)))
     }
+}
+
+fn edit_json(from: usize, to: usize, insert: &str) -> String {
+    format!(r#"{{"from":{from},"to":{to},"insert":{}}}"#, json_string(insert))
+}
+
+/// A JSON string literal. Written by hand: the few payloads for the editor do not justify a
+/// JSON library's weight in the browser bundle.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn positions(analysis: &Analysis) -> (Utf16Map, LineIndex) {
@@ -296,6 +332,13 @@ mod tests {
         session.update(BROKEN.to_string(), settings.clone());
         assert_eq!(session.counts(), (0, 0, 0), "the bare name now resolves");
         assert_eq!(session.settings(), &settings);
+    }
+
+    #[test]
+    fn json_strings_escape_what_json_requires() {
+        let text = "a\"b\\c\nd\te\u{1}f\u{2028}<img src=x>é";
+        let parsed: serde_json::Value = serde_json::from_str(&json_string(text)).unwrap();
+        assert_eq!(parsed, text);
     }
 
     #[test]

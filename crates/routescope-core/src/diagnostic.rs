@@ -94,7 +94,11 @@ impl Fix {
             let (a, b) = (&pair[0].span, &pair[1].span);
             assert!(
                 a.file != b.file || a.end <= b.start,
-                "overlapping edits in one fix: {pair:?}"
+                "overlapping edits in one fix: bytes {}..{} and {}..{}",
+                a.start,
+                a.end,
+                b.start,
+                b.end
             );
         }
         Fix {

@@ -130,8 +130,9 @@ pub fn verify_fix(analysis: &Analysis, check: &str, fix: &Fix) -> Result<Analysi
             .map(|d| d.message.as_str())
             .collect();
         return Err(format!(
-            "the fix `{}` introduced an error: {new:?}",
-            fix.label
+            "the fix `{}` introduced an error: {}",
+            fix.label,
+            new.join("; ")
         ));
     }
     Ok(again)

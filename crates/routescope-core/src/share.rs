@@ -60,7 +60,7 @@ pub fn decode(fragment: &str) -> Result<(String, MeshSettings), ShareError> {
         .decode(data.trim_end_matches('='))
         .map_err(|e| ShareError::Corrupt(format!("not base64url: {e}")))?;
     let bytes = decompress_to_vec_with_limit(&compressed, MAX_INPUT_BYTES + 1024)
-        .map_err(|e| ShareError::Corrupt(format!("cannot inflate: {:?}", e.status)))?;
+        .map_err(|_| ShareError::Corrupt("the compressed text is invalid or cut short".into()))?;
     let payload = String::from_utf8(bytes)
         .map_err(|_| ShareError::Corrupt("the text is not UTF-8".into()))?;
     parse_payload(&payload).map_err(ShareError::Corrupt)
