@@ -230,6 +230,8 @@ pub fn App() -> impl IntoView {
         editor.set_diagnostics(&ui.session.with_value(Session::editor_diagnostics_json));
         ui.editor.set_value(Some(editor));
         ui.revision.set(1);
+        // What was opened (a link, say) is the work now: save it like any edit.
+        ui.save();
         browser::mark_analysis(1, 0.0);
         listen_for_file_drops(&host, ui);
     });
