@@ -76,7 +76,8 @@ impl Ui {
 
     fn analyze(self, text: String, settings: MeshSettings) {
         let started = browser::now_ms();
-        self.session.update_value(|session| session.update(text, settings));
+        self.session
+            .update_value(|session| session.update(text, settings));
         let json = self.session.with_value(Session::editor_diagnostics_json);
         self.with_editor(|editor| editor.set_diagnostics(&json));
         let revision = self.revision.get_untracked() + 1;
@@ -171,7 +172,11 @@ pub fn App() -> impl IntoView {
     let query = browser::query();
     let embed = query.split(['?', '&']).any(|p| p == "embed");
     let read_only = query.split(['?', '&']).any(|p| p == "readonly");
-    let saved = if embed { None } else { browser::local_get(SAVED) };
+    let saved = if embed {
+        None
+    } else {
+        browser::local_get(SAVED)
+    };
     let opened = start(&browser::fragment(), saved.as_deref());
     let draft = opened
         .replaced_draft
@@ -616,7 +621,9 @@ fn SettingsPanel(ui: Ui) -> impl IntoView {
                 }
             });
         } else {
-            namespace_error.set(Some(format!("`{value}` is not a namespace name (lower-case letters, digits, -).")));
+            namespace_error.set(Some(format!(
+                "`{value}` is not a namespace name (lower-case letters, digits, -)."
+            )));
         }
     };
     view! {

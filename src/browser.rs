@@ -94,21 +94,27 @@ pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-/// Marks the body with the analysis count and time, for the end-to-end tests and the
-/// keystroke benchmark (`data-analyses`, `data-analysis-ms`).
+/// Marks the body with the analysis count, how long it took and when it ended (ms since
+/// navigation), for the end-to-end tests and the browser benchmark.
 pub fn mark_analysis(count: u64, millis: f64) {
     if let Some(body) = window().document().and_then(|d| d.body()) {
         let _ = body.set_attribute("data-analyses", &count.to_string());
-        // Hundredths of a millisecond, formatted without pulling float formatting into the
-        // bundle.
-        let hundredths = (millis * 100.0).round() as u64;
-        let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
-        let _ = body.set_attribute("data-analysis-ms", &text);
+        let _ = body.set_attribute("data-analysis-ms", &hundredths(millis));
+        let _ = body.set_attribute("data-analysis-end", &hundredths(now_ms()));
     }
 }
 
+/// Milliseconds with two decimals, without pulling float formatting into the bundle.
+fn hundredths(millis: f64) -> String {
+    let hundredths = (millis * 100.0).round() as u64;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
 /// Reads files as text (in order), then calls `done` with (name, text) pairs.
-pub fn read_files(files: web_sys::FileList, done: impl FnOnce(Result<Vec<(String, String)>, String>) + 'static) {
+pub fn read_files(
+    files: web_sys::FileList,
+    done: impl FnOnce(Result<Vec<(String, String)>, String>) + 'static,
+) {
     let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
     leptos::task::spawn_local(async move {
         let mut read = Vec::new();

@@ -37,7 +37,12 @@ pub struct Editor {
 
 impl Editor {
     /// Creates the editor in `parent`. The handlers live as long as the page.
-    pub fn new(parent: &web_sys::HtmlElement, text: &str, handlers: Handlers, read_only: bool) -> Editor {
+    pub fn new(
+        parent: &web_sys::HtmlElement,
+        text: &str,
+        handlers: Handlers,
+        read_only: bool,
+    ) -> Editor {
         let object = js_sys::Object::new();
         let set = |name: &str, value: &JsValue| {
             js_sys::Reflect::set(&object, &JsValue::from_str(name), value)

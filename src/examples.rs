@@ -52,7 +52,12 @@ mod tests {
     #[test]
     fn every_example_has_a_title_and_differs_from_its_fix() {
         for example in EXAMPLES {
-            assert!(example.title().ends_with('.'), "{}: {}", example.check, example.title());
+            assert!(
+                example.title().ends_with('.'),
+                "{}: {}",
+                example.check,
+                example.title()
+            );
             assert_ne!(example.broken, example.fixed);
         }
         assert!(find("double-tls").is_some());

@@ -84,13 +84,25 @@ impl Session {
 
     /// Errors, warnings and infos.
     pub fn counts(&self) -> (usize, usize, usize) {
-        let count = |s| self.diagnostics().iter().filter(|d| d.severity == s).count();
-        (count(Severity::Error), count(Severity::Warning), count(Severity::Info))
+        let count = |s| {
+            self.diagnostics()
+                .iter()
+                .filter(|d| d.severity == s)
+                .count()
+        };
+        (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+        )
     }
 
     /// The editor (UTF-16) range of a byte range.
     pub fn editor_range(&self, start: u32, end: u32) -> (usize, usize) {
-        (self.utf16.to_utf16(start as usize), self.utf16.to_utf16(end as usize))
+        (
+            self.utf16.to_utf16(start as usize),
+            self.utf16.to_utf16(end as usize),
+        )
     }
 
     /// The `setDiagnostics` payload: every diagnostic with UTF-16 positions.
@@ -151,7 +163,10 @@ impl Session {
                     istio_code: d.istio_code,
                     line: at.line,
                     column: at.column,
-                    has_safe_fix: d.fixes.iter().any(|f| f.applicability == Applicability::Safe),
+                    has_safe_fix: d
+                        .fixes
+                        .iter()
+                        .any(|f| f.applicability == Applicability::Safe),
                 }
             })
             .collect();
@@ -196,11 +211,7 @@ impl Session {
 
     /// The text with every fix up to `max` applied (rounds until none is left).
     pub fn corrected(&self, max: Applicability) -> Corrected {
-        let fixed = fix_all(
-            self.analysis.mesh.sources.clone(),
-            self.settings(),
-            max,
-        );
+        let fixed = fix_all(self.analysis.mesh.sources.clone(), self.settings(), max);
         let text = fixed.text(FileId(0)).to_string();
         Corrected {
             diff: diff::unified(FILE_NAME, self.text(), &text),
@@ -221,7 +232,10 @@ impl Session {
 }
 
 fn edit_json(from: usize, to: usize, insert: &str) -> String {
-    format!(r#"{{"from":{from},"to":{to},"insert":{}}}"#, json_string(insert))
+    format!(
+        r#"{{"from":{from},"to":{to},"insert":{}}}"#,
+        json_string(insert)
+    )
 }
 
 /// A JSON string literal. Written by hand: the few payloads for the editor do not justify a
@@ -281,12 +295,14 @@ mod tests {
     #[test]
     fn editor_positions_count_utf16_units() {
         let session = session();
-        let json: serde_json::Value = serde_json::from_str(&session.editor_diagnostics_json()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&session.editor_diagnostics_json()).unwrap();
         let first = &json[0];
         assert_eq!(first["check"], "unknown-gateway");
         let from = first["from"].as_u64().unwrap() as usize;
         let utf16: Vec<u16> = BROKEN.encode_utf16().collect();
-        let marked = String::from_utf16(&utf16[from..first["to"].as_u64().unwrap() as usize]).unwrap();
+        let marked =
+            String::from_utf16(&utf16[from..first["to"].as_u64().unwrap() as usize]).unwrap();
         assert_eq!(marked, "public");
         assert_eq!(first["fixes"][0]["applicability"], "safe");
     }
@@ -304,7 +320,11 @@ mod tests {
     fn a_fix_gives_editor_edits_and_a_diff() {
         let preview = session().fix(0, 0).unwrap();
         assert_eq!(preview.applicability, Applicability::Safe);
-        assert!(preview.diff.contains("+  gateways: [istio-system/public]"), "{}", preview.diff);
+        assert!(
+            preview.diff.contains("+  gateways: [istio-system/public]"),
+            "{}",
+            preview.diff
+        );
         let edits: serde_json::Value = serde_json::from_str(&preview.edits_json).unwrap();
         assert_eq!(edits[0]["insert"], "istio-system/public");
         assert!(session().fix(0, 9).is_none());
@@ -314,7 +334,8 @@ mod tests {
     #[test]
     fn fix_all_safe_is_one_small_edit() {
         let mut session = session();
-        let edits: serde_json::Value = serde_json::from_str(&session.fix_all_safe_json().unwrap()).unwrap();
+        let edits: serde_json::Value =
+            serde_json::from_str(&session.fix_all_safe_json().unwrap()).unwrap();
         assert_eq!(edits.as_array().unwrap().len(), 1);
         let corrected = session.corrected(Applicability::Safe).text;
         session.update(corrected, MeshSettings::default());

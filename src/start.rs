@@ -28,12 +28,7 @@ pub enum Notice {
 /// [`share::payload`]).
 pub fn start(fragment: &str, saved: Option<&str>) -> Start {
     let saved = saved.and_then(|payload| share::parse_payload(payload).ok());
-    let default = || {
-        (
-            EXAMPLES[0].broken.to_string(),
-            MeshSettings::default(),
-        )
-    };
+    let default = || (EXAMPLES[0].broken.to_string(), MeshSettings::default());
     match share::decode(fragment) {
         Ok((text, settings)) => {
             let replaced_draft = saved

@@ -16,6 +16,7 @@ pub mod resolve;
 pub mod settings;
 pub mod share;
 pub mod source;
+pub mod synthetic;
 pub mod yaml;
 
 use diagnostic::{Applicability, Diagnostic, Fix, Severity, apply_edits, merge_fixes};
