@@ -40,14 +40,25 @@ pub fn column_of(text: &str, offset: usize) -> usize {
     offset - line_start(text, offset)
 }
 
+/// Just past the line break ending the line that holds the last byte of `span` (for an empty
+/// span, the line holding it). Works on offsets only, which are character boundaries: the
+/// last byte itself may be inside a multi-byte character.
+fn after_lines_of(text: &str, span: Span) -> usize {
+    let end = span.end as usize;
+    if end > span.start as usize && text[..end].ends_with('\n') {
+        end
+    } else {
+        next_line_start(text, end)
+    }
+}
+
 /// Deletes the whole lines from the one holding `span.start` through the one holding the
 /// span's last byte, when nothing else shares those lines. `None` when the entry is not
 /// alone on its lines (flow style, or the first key after a `- `).
 pub fn delete_lines(sources: &Sources, span: Span) -> Option<Edit> {
     let text = sources.text(span.file);
     indent_before(text, span.start as usize)?;
-    let last = (span.end as usize).max(span.start as usize + 1) - 1;
-    let end = next_line_start(text, last);
+    let end = after_lines_of(text, span);
     let rest_of_line = &text[span.end as usize..end];
     if !rest_of_line.trim().is_empty() && !rest_of_line.trim_start().starts_with('#') {
         return None;
@@ -73,8 +84,7 @@ pub fn replace_scalar(sources: &Sources, span: Span, value: &str) -> Edit {
 /// given without line breaks; the text's own line break is used.
 pub fn insert_lines_after(sources: &Sources, after: Span, indent: &str, lines: &[String]) -> Edit {
     let text = sources.text(after.file);
-    let last = (after.end as usize).max(after.start as usize + 1) - 1;
-    let at = next_line_start(text, last.min(text.len().saturating_sub(1)));
+    let at = after_lines_of(text, after);
     let newline = line_break(text);
     let mut inserted = String::new();
     if at == text.len() && !text.ends_with('\n') {
@@ -113,6 +123,20 @@ mod tests {
         let sources = Sources::single("t", text);
         assert!(delete_lines(&sources, span_of(text, "b: 1")).is_none());
         assert!(delete_lines(&sources, span_of(text, "d: 1")).is_none());
+    }
+
+    #[test]
+    fn spans_ending_in_a_multi_byte_character() {
+        let text = "a: café\nb: 1\n";
+        let sources = Sources::single("t", text);
+        let span = span_of(text, "a: café");
+        let edit = delete_lines(&sources, span).unwrap();
+        assert_eq!(apply_edits(text, [&edit]), "b: 1\n");
+        let insert = insert_lines_after(&sources, span, "", &["z: ☕".into()]);
+        assert_eq!(apply_edits(text, [&insert]), "a: café\nz: ☕\nb: 1\n");
+        let at_end = span_of(text, "b: 1\n");
+        let insert = insert_lines_after(&sources, at_end, "", &["z: 2".into()]);
+        assert_eq!(apply_edits(text, [&insert]), "a: café\nb: 1\nz: 2\n");
     }
 
     #[test]
