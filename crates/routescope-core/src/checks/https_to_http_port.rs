@@ -1,10 +1,9 @@
 //! `https-to-http-port`: a ServiceEntry declares the conventional HTTPS port as plaintext HTTP
 //! while nothing originates TLS there, so clients that call `https://` fail.
 
-use super::double_tls::{originations, retype_port};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{column_of, indent_before, line_break};
+use crate::edits::{column_of, indent_before, line_break, retype_port};
 use crate::model::{Protocol, Resource, ServiceEntry};
 use crate::resolve::Mesh;
 use crate::yaml::split_documents;
@@ -87,9 +86,10 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             if !TLS_PORTS.contains(&number.value) || !protocol.value.is_http() {
                 continue;
             }
-            let originated = hosts
-                .iter()
-                .any(|host| originations(mesh, host, &resource.namespace, number.value).is_some());
+            let originated = hosts.iter().any(|host| {
+                mesh.originations(host, &resource.namespace, number.value)
+                    .is_some()
+            });
             if originated {
                 continue;
             }

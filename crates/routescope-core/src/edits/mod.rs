@@ -1,8 +1,23 @@
-//! Building blocks for fixes: line-aware text edits that keep the user's formatting.
+//! Building blocks for fixes: text edits that keep the user's formatting.
 //!
 //! Deleting or inserting whole lines is the robust way to change block YAML: saphyr's spans
 //! of block collections stop at their last child, comments are not nodes, and the user's
-//! indentation must be reused rather than guessed.
+//! indentation must be reused rather than guessed. This module holds the line-level pieces;
+//! [`scalar`] rewrites single values, [`collection`] the entries of mappings and the items of
+//! lists (block or flow style), [`document`] whole documents, and [`fields`] the edits of
+//! Istio fields that several checks make.
+
+mod collection;
+mod document;
+mod fields;
+mod scalar;
+
+pub use collection::{
+    append_items, delete_entries, delete_items, insert_entry, insert_one_line_entry, is_flow,
+};
+pub use document::delete_document;
+pub use fields::{CREDENTIAL_PLACEHOLDER, retype_port};
+pub use scalar::{quoted, replace_scalar, scalar_like};
 
 use crate::diagnostic::Edit;
 use crate::source::{Sources, Span};
@@ -40,10 +55,21 @@ pub fn column_of(text: &str, offset: usize) -> usize {
     offset - line_start(text, offset)
 }
 
+/// The spaces that line up a new line with `offset`, when only indentation and `- ` list
+/// markers stand before it on its line (a block key, the first key of a list item, a block
+/// list item); `None` otherwise (flow style, tabs).
+pub(super) fn item_indent(text: &str, offset: usize) -> Option<String> {
+    let before = &text[line_start(text, offset)..offset];
+    before
+        .chars()
+        .all(|c| c == ' ' || c == '-')
+        .then(|| " ".repeat(before.len()))
+}
+
 /// Just past the line break ending the line that holds the last byte of `span` (for an empty
 /// span, the line holding it). Works on offsets only, which are character boundaries: the
 /// last byte itself may be inside a multi-byte character.
-fn after_lines_of(text: &str, span: Span) -> usize {
+pub(super) fn after_lines_of(text: &str, span: Span) -> usize {
     let end = span.end as usize;
     if end > span.start as usize && text[..end].ends_with('\n') {
         end
@@ -65,19 +91,6 @@ pub fn delete_lines(sources: &Sources, span: Span) -> Option<Edit> {
     }
     let start = line_start(text, span.start as usize);
     Some(Edit::delete(Span::new(span.file, start..end)))
-}
-
-/// Replaces a scalar's value, keeping the quotes it was written with.
-pub fn replace_scalar(sources: &Sources, span: Span, value: &str) -> Edit {
-    let written = sources.slice(span);
-    let quote = written
-        .chars()
-        .next()
-        .filter(|&c| (c == '"' || c == '\'') && written.len() >= 2 && written.ends_with(c));
-    match quote {
-        Some(quote) => Edit::replace(span, format!("{quote}{value}{quote}")),
-        None => Edit::replace(span, value),
-    }
 }
 
 /// Inserts lines after the line holding `after`, each prefixed by `indent`. `lines` are
@@ -104,9 +117,21 @@ mod tests {
     use crate::diagnostic::apply_edits;
     use crate::source::FileId;
 
-    fn span_of(text: &str, needle: &str) -> Span {
+    pub(super) fn span_of(text: &str, needle: &str) -> Span {
         let start = text.find(needle).unwrap();
         Span::new(FileId(0), start..start + needle.len())
+    }
+
+    #[test]
+    fn item_indent_lines_up_with_keys_and_items() {
+        let text = "a:\n  b: 1\n- c: 2\n  - - d\n\te: 3\nf: {g: 4}\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert_eq!(item_indent(text, at("b: 1")).as_deref(), Some("  "));
+        assert_eq!(item_indent(text, at("c: 2")).as_deref(), Some("  "));
+        assert_eq!(item_indent(text, at("d\n")).as_deref(), Some("      "));
+        assert_eq!(item_indent(text, at("e: 3")), None, "tabs");
+        assert_eq!(item_indent(text, at("g: 4")), None, "flow");
+        assert_eq!(column_of(text, at("d\n")), 6);
     }
 
     #[test]
@@ -140,11 +165,9 @@ mod tests {
     }
 
     #[test]
-    fn keeps_quotes_and_line_breaks() {
+    fn inserts_with_the_texts_line_breaks() {
         let text = "mode: \"SIMPLE\"\r\nx: 1";
         let sources = Sources::single("t", text);
-        let quoted = replace_scalar(&sources, span_of(text, "\"SIMPLE\""), "PASSTHROUGH");
-        assert_eq!(quoted.replacement, "\"PASSTHROUGH\"");
         let insert = insert_lines_after(&sources, span_of(text, "x: 1"), "", &["y: 2".into()]);
         assert_eq!(
             apply_edits(text, [&insert]),
