@@ -44,7 +44,9 @@ fn generate(resources: usize) -> String {
 }
 
 fn bare_parse(text: &str) -> usize {
-    Parser::new_from_str(text).map(|event| event.is_ok() as usize).sum()
+    Parser::new_from_str(text)
+        .map(|event| event.is_ok() as usize)
+        .sum()
 }
 
 fn bench(c: &mut Criterion) {
@@ -56,27 +58,43 @@ fn bench(c: &mut Criterion) {
         let text = generate(resources);
         group.throughput(Throughput::Bytes(text.len() as u64));
         let sources = Sources::single("mesh.yaml", text.clone());
-        group.bench_with_input(BenchmarkId::new("bare_event_parse", resources), &text, |b, t| {
-            b.iter(|| bare_parse(black_box(t)))
-        });
-        group.bench_with_input(BenchmarkId::new("load_with_spans", resources), &sources, |b, s| {
-            b.iter(|| load(black_box(s), "default"))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("bare_event_parse", resources),
+            &text,
+            |b, t| b.iter(|| bare_parse(black_box(t))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("load_with_spans", resources),
+            &sources,
+            |b, s| b.iter(|| load(black_box(s), "default")),
+        );
         let loaded = load(&sources, "default");
-        group.bench_with_input(BenchmarkId::new("resolve_and_check", resources), &loaded, |b, l| {
-            b.iter(|| {
-                let mesh = Mesh::new(sources.clone(), MeshSettings::default(), l.resources.clone());
-                let mut diagnostics = Vec::new();
-                for check in checks::registry() {
-                    if let checks::Run::OnMesh(run) = check.run {
-                        run(&mesh, &mut diagnostics);
+        group.bench_with_input(
+            BenchmarkId::new("resolve_and_check", resources),
+            &loaded,
+            |b, l| {
+                b.iter(|| {
+                    let mesh = Mesh::new(
+                        sources.clone(),
+                        MeshSettings::default(),
+                        l.resources.clone(),
+                    );
+                    let mut diagnostics = Vec::new();
+                    for check in checks::registry() {
+                        if let checks::Run::OnMesh(run) = check.run {
+                            run(&mesh, &mut diagnostics);
+                        }
                     }
-                }
-                diagnostics
-            })
-        });
+                    diagnostics
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("whole", resources), &sources, |b, s| {
-            b.iter(|| analyze(black_box(s.clone()), MeshSettings::default()).diagnostics.len())
+            b.iter(|| {
+                analyze(black_box(s.clone()), MeshSettings::default())
+                    .diagnostics
+                    .len()
+            })
         });
     }
     group.finish();

@@ -77,14 +77,20 @@ fn without_expect_lines(text: &str) -> String {
 #[test]
 fn every_example_produces_exactly_what_its_header_says() {
     let examples = examples();
-    assert!(examples.len() >= 14, "seven seed scenarios, broken and fixed");
+    assert!(
+        examples.len() >= 14,
+        "seven seed scenarios, broken and fixed"
+    );
     let mut problems = Vec::new();
     for (name, text) in &examples {
         let Some(expected) = expectations(text) else {
             problems.push(format!("{name}: no `# expect:` header"));
             continue;
         };
-        let analysis = analyze(Sources::single(name.as_str(), text.as_str()), MeshSettings::default());
+        let analysis = analyze(
+            Sources::single(name.as_str(), text.as_str()),
+            MeshSettings::default(),
+        );
         let index = LineIndex::new(text);
         let mut actual: Vec<Expectation> = analysis
             .diagnostics
@@ -118,7 +124,10 @@ fn every_example_produces_exactly_what_its_header_says() {
 #[test]
 fn the_fixed_example_is_what_the_first_fix_gives() {
     for (name, text) in examples() {
-        let Some(stem) = name.strip_suffix(".yaml").filter(|s| !s.ends_with(".fixed")) else {
+        let Some(stem) = name
+            .strip_suffix(".yaml")
+            .filter(|s| !s.ends_with(".fixed"))
+        else {
             continue;
         };
         let fixed_name = format!("{stem}.fixed.yaml");
@@ -127,7 +136,10 @@ fn the_fixed_example_is_what_the_first_fix_gives() {
             .find(|(n, _)| *n == fixed_name)
             .unwrap_or_else(|| panic!("{name} has no {fixed_name}"))
             .1;
-        let analysis = analyze(Sources::single(name.as_str(), text.as_str()), MeshSettings::default());
+        let analysis = analyze(
+            Sources::single(name.as_str(), text.as_str()),
+            MeshSettings::default(),
+        );
         let diagnostic = analysis
             .diagnostics
             .iter()
@@ -155,19 +167,34 @@ fn the_fixed_example_is_what_the_first_fix_gives() {
 fn fixing_all_safe_fixes_leaves_no_seed_mistake() {
     for (name, text) in examples() {
         let settings = MeshSettings::default();
-        let fixed = fix_all(Sources::single(name.as_str(), text.as_str()), &settings, Applicability::Safe);
+        let fixed = fix_all(
+            Sources::single(name.as_str(), text.as_str()),
+            &settings,
+            Applicability::Safe,
+        );
         let analysis = analyze(fixed, settings);
-        let has_safe_fix_left = analysis
-            .diagnostics
-            .iter()
-            .any(|d| d.fixes.iter().any(|f| f.applicability == Applicability::Safe));
-        assert!(!has_safe_fix_left, "{name}: a safe fix is still offered after fixing all");
-        let fixable = analyze(Sources::single(name.as_str(), text.as_str()), MeshSettings::default())
-            .diagnostics
-            .iter()
-            .filter(|d| d.fixes.iter().any(|f| f.applicability == Applicability::Safe))
-            .map(|d| d.check)
-            .collect::<Vec<_>>();
+        let has_safe_fix_left = analysis.diagnostics.iter().any(|d| {
+            d.fixes
+                .iter()
+                .any(|f| f.applicability == Applicability::Safe)
+        });
+        assert!(
+            !has_safe_fix_left,
+            "{name}: a safe fix is still offered after fixing all"
+        );
+        let fixable = analyze(
+            Sources::single(name.as_str(), text.as_str()),
+            MeshSettings::default(),
+        )
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.fixes
+                .iter()
+                .any(|f| f.applicability == Applicability::Safe)
+        })
+        .map(|d| d.check)
+        .collect::<Vec<_>>();
         for check in fixable {
             assert!(
                 !analysis.diagnostics.iter().any(|d| d.check == check),

@@ -12,7 +12,12 @@ use routescope_core::{analyze, checks, fix_all, verify_fix};
 fn inputs() -> Vec<(String, String)> {
     let mut inputs: Vec<(String, String)> = checks::registry()
         .iter()
-        .map(|check| (format!("{} example", check.id), check.bad_example.to_string()))
+        .map(|check| {
+            (
+                format!("{} example", check.id),
+                check.bad_example.to_string(),
+            )
+        })
         .collect();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let corpus = root.join("../shared/corpus");
@@ -44,7 +49,10 @@ fn every_fix_is_sound_alone() {
     let mut problems = Vec::new();
     for (name, text) in inputs() {
         for variant in [text.clone(), with_crlf(&text)] {
-            let analysis = analyze(Sources::single(name.as_str(), variant.as_str()), MeshSettings::default());
+            let analysis = analyze(
+                Sources::single(name.as_str(), variant.as_str()),
+                MeshSettings::default(),
+            );
             for diagnostic in &analysis.diagnostics {
                 for fix in &diagnostic.fixes {
                     applied += 1;
@@ -60,7 +68,10 @@ fn every_fix_is_sound_alone() {
                     }
                     assert_eq!(&output[out_cursor..], &variant[cursor..]);
                     if variant.contains("\r\n") && output.replace("\r\n", "").contains('\n') {
-                        problems.push(format!("{name}: `{}` inserts a bare LF into CRLF text", fix.label));
+                        problems.push(format!(
+                            "{name}: `{}` inserts a bare LF into CRLF text",
+                            fix.label
+                        ));
                     }
                     if let Err(problem) = verify_fix(&analysis, diagnostic.check, fix) {
                         problems.push(format!("{name}: [{}] {problem}", diagnostic.check));
@@ -79,7 +90,11 @@ fn fixing_everything_twice_changes_nothing_more() {
     let mut changed = 0;
     for (name, text) in inputs() {
         for max in [Applicability::Safe, Applicability::Unsafe] {
-            let once = fix_all(Sources::single(name.as_str(), text.as_str()), &settings, max);
+            let once = fix_all(
+                Sources::single(name.as_str(), text.as_str()),
+                &settings,
+                max,
+            );
             let once_text = once.text(routescope_core::source::FileId(0)).to_string();
             let twice = fix_all(once, &settings, max);
             assert_eq!(
