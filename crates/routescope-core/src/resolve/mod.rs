@@ -83,6 +83,8 @@ pub struct EffectiveMtls<'m> {
 }
 
 impl Mesh {
+    /// The mesh of `resources` (in input order, as [`crate::load::load`] gives them: look-ups
+    /// by span rely on it) read from `sources`.
     pub fn new(sources: Sources, settings: MeshSettings, resources: Vec<Resource>) -> Mesh {
         let mut mesh = Mesh {
             sources,
