@@ -403,6 +403,26 @@ mod tests {
     }
 
     #[test]
+    fn edits_next_to_non_ascii_text_and_comments() {
+        let text = "hosts:\n- 'it''s' # café ☕\n- \"a\\\"b\" # ☕\nkey: \"v\" # ☕\nz: é\n";
+        let sources = Sources::single("t", text);
+        let document = root(text);
+        let hosts = document.get("hosts").unwrap();
+        let edit = append_items(&sources, hosts, &["c".into()]).unwrap();
+        assert_eq!(
+            apply_edits(text, [&edit]),
+            text.replace("# ☕\nkey", "# ☕\n- c\nkey")
+        );
+        let edits = delete_entries(&sources, &document, &[1, 2]).unwrap();
+        assert_eq!(
+            apply_edits(text, &edits),
+            text.replace("key: \"v\" # ☕\nz: é\n", "")
+        );
+        let edit = insert_one_line_entry(&sources, &document, Some(2), "y: 1").unwrap();
+        assert_eq!(apply_edits(text, [&edit]), format!("{text}y: 1\n"));
+    }
+
+    #[test]
     fn appends_items_in_the_lists_style() {
         let text = "hosts:\r\n  - \"a\" # é\r\n  - 'it''s' # ☕\r\nx: [b]\r\ny: []\r\n";
         let document = root(text);
