@@ -6,8 +6,9 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::limits::{MAX_DOCUMENTS, MAX_INPUT_BYTES};
 use crate::model::*;
-use crate::source::{FileId, Sources, Span};
+use crate::source::{FileId, Sources, Span, first_line};
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::yaml::{self, Entry, Node, Value, YamlError};
 
@@ -126,23 +127,34 @@ fn load_with(
                 return loaded;
             }
             let parsed = parse(&source.text[range.clone()], file, range.start);
-            loaded.extend(build_document(parsed, file, default_namespace));
+            loaded.extend(build_document(
+                parsed,
+                &source.text,
+                file,
+                default_namespace,
+            ));
         }
     }
     loaded
 }
 
-/// Loads one document chunk found at byte `base` of `file` (see [`yaml::split_documents`]).
-pub fn load_document(text: &str, file: FileId, base: usize, default_namespace: &str) -> Loaded {
-    build_document(
-        yaml::parse_documents(text, file, base),
-        file,
-        default_namespace,
-    )
+/// Loads the document chunk `range` of `text`, the text of `file` (see
+/// [`yaml::split_documents`]).
+pub fn load_document(
+    text: &str,
+    range: Range<usize>,
+    file: FileId,
+    default_namespace: &str,
+) -> Loaded {
+    let parsed = yaml::parse_documents(&text[range.clone()], file, range.start);
+    build_document(parsed, text, file, default_namespace)
 }
 
-fn build_document(parsed: Parsed, file: FileId, default_namespace: &str) -> Loaded {
+/// The resources of one parsed document chunk of `text`, the text of `file`. Each keeps its
+/// YAML tree, so fixes can read what the model leaves out without parsing again.
+fn build_document(parsed: Parsed, text: &str, file: FileId, default_namespace: &str) -> Loaded {
     let mut reader = Reader {
+        text,
         diagnostics: Vec::new(),
     };
     let mut resources = Vec::new();
@@ -154,7 +166,7 @@ fn build_document(parsed: Parsed, file: FileId, default_namespace: &str) -> Load
             format!("invalid YAML: {}", error.message),
         )),
         Ok(roots) => {
-            for root in &roots {
+            for root in roots {
                 reader.document(root, file, default_namespace, &mut resources);
             }
         }
@@ -165,7 +177,9 @@ fn build_document(parsed: Parsed, file: FileId, default_namespace: &str) -> Load
     }
 }
 
-struct Reader {
+struct Reader<'t> {
+    /// The text of the file being read.
+    text: &'t str,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -187,7 +201,7 @@ fn group_of(api_version: &str) -> Group {
     }
 }
 
-impl Reader {
+impl Reader<'_> {
     fn invalid(&mut self, span: Span, message: String) {
         self.diagnostics.push(Diagnostic::new(
             INVALID_FIELD,
@@ -199,7 +213,7 @@ impl Reader {
 
     fn document(
         &mut self,
-        root: &Node,
+        root: Node,
         file: FileId,
         default_namespace: &str,
         out: &mut Vec<Resource>,
@@ -214,22 +228,22 @@ impl Reader {
             );
             return;
         }
-        let Some(kind) = self.string(root, "kind") else {
+        let Some(kind) = self.string(&root, "kind") else {
             self.invalid(
-                first_line(root),
+                first_line(self.text, root.span),
                 "document has no `kind`; it is not analysed".into(),
             );
             return;
         };
         if kind.value.ends_with("List") && root.get("items").is_some() {
-            if let Some(items) = self.list(root, "items") {
-                for item in items.value {
+            if self.list(&root, "items").is_some() {
+                for item in into_items(root) {
                     self.document(item, file, default_namespace, out);
                 }
             }
             return;
         }
-        let api_version = self.string(root, "apiVersion");
+        let api_version = self.string(&root, "apiVersion");
         let group = api_version
             .as_ref()
             .map_or(Group::Other, |v| group_of(&v.value));
@@ -243,10 +257,10 @@ impl Reader {
             // Kinds (and API groups, such as the Kubernetes Gateway API) we do not analyse.
             _ => return,
         };
-        let metadata = self.mapping(root, "metadata");
+        let metadata = self.mapping(&root, "metadata");
         let name = metadata.and_then(|m| self.string(m.value, "name"));
         let Some(name) = name else {
-            let at = metadata.map_or(first_line(root), |m| m.key);
+            let at = metadata.map_or(first_line(self.text, root.span), |m| m.key);
             self.invalid(
                 at,
                 format!("{} has no `metadata.name`; it is not analysed", kind.name()),
@@ -258,12 +272,13 @@ impl Reader {
             .as_ref()
             .map_or(default_namespace, |ns| ns.value.as_str())
             .to_string();
-        let spec_node = self.mapping(root, "spec").map(|spec| spec.value);
         let empty = Node {
             span: Span::new(file, root.span.end as usize..root.span.end as usize),
             value: Value::Mapping(Vec::new()),
         };
-        let spec_node = spec_node.unwrap_or(&empty);
+        let spec_node = self
+            .mapping(&root, "spec")
+            .map_or(&empty, |spec| spec.value);
         let spec = match kind {
             ResourceKind::Gateway => Spec::Gateway(self.gateway(spec_node)),
             ResourceKind::VirtualService => Spec::VirtualService(self.virtual_service(spec_node)),
@@ -284,6 +299,7 @@ impl Reader {
             namespace_field,
             namespace,
             spec,
+            node: root,
         });
     }
 
@@ -745,19 +761,19 @@ fn string_pairs(node: &Node) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The first line of a node, for diagnostics about the node as a whole.
-fn first_line(node: &Node) -> Span {
-    let mut span = node.span;
-    if let Some(entries) = node.as_mapping()
-        && let Some(first) = entries.first()
-    {
-        span.end = first
-            .value
-            .span
-            .end
-            .min(first.key.span.end.max(first.value.span.start));
-    }
-    span
+/// The items of a `kind: List` document, whose `items` entry was read as a list.
+fn into_items(root: Node) -> Vec<Node> {
+    let Value::Mapping(entries) = root.value else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .find(|entry| entry.key.as_str() == Some("items"))
+        .and_then(|entry| match entry.value.value {
+            Value::Sequence(items) => Some(items),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::diagnostic::ResourceRef;
 use crate::source::{FileId, Span};
+use crate::yaml::Node;
 
 /// A mapping entry's value with the spans of its key and its value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -191,6 +192,9 @@ pub struct Resource {
     /// `metadata.namespace`, or the default namespace of the mesh settings.
     pub namespace: String,
     pub spec: Spec,
+    /// The resource's YAML tree (spanning `span`), for what the model leaves out: fixes find
+    /// a field's node with [`crate::resolve::Mesh::node_at`].
+    pub node: Node,
 }
 
 impl Resource {

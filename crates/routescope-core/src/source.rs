@@ -35,6 +35,11 @@ impl Span {
         self.start == self.end
     }
 
+    /// Whether `other` lies within this span (same file).
+    pub fn contains(self, other: Span) -> bool {
+        self.file == other.file && self.start <= other.start && other.end <= self.end
+    }
+
     /// The smallest span covering both (same file).
     pub fn cover(self, other: Span) -> Span {
         Span {
@@ -43,6 +48,21 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
+}
+
+/// The first line of `span` in `text`, without a trailing comment or white space: a short
+/// span to point at for a construct (a resource, a rule, a list item) that runs over many
+/// lines.
+pub fn first_line(text: &str, span: Span) -> Span {
+    let start = span.start as usize;
+    let line = &text[start..span.end as usize];
+    let line = &line[..line.find(['\r', '\n']).unwrap_or(line.len())];
+    let comment = line
+        .char_indices()
+        .find(|&(at, c)| c == '#' && line[..at].ends_with([' ', '\t']))
+        .map_or(line.len(), |(at, _)| at);
+    let end = start + line[..comment].trim_end().len();
+    Span::new(span.file, start..end)
 }
 
 /// One input: a file name (or `-` for stdin) and its full text.
@@ -88,6 +108,11 @@ impl Sources {
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
         &self.text(span.file)[span.range()]
+    }
+
+    /// [`first_line`] of `span` in its file.
+    pub fn first_line(&self, span: Span) -> Span {
+        first_line(self.text(span.file), span)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
@@ -246,6 +271,29 @@ impl Utf16Map {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_line_stops_before_the_line_break_and_a_comment() {
+        let text = "- match: # café\r\n    - a: b#c\n- {x: ☕} # ☕\n";
+        let span = |from: &str| {
+            let start = text.find(from).unwrap();
+            Span::new(FileId(0), start..text.len())
+        };
+        let first = |from: &str| &text[first_line(text, span(from)).range()];
+        assert_eq!(first("match"), "match:");
+        assert_eq!(
+            first("a: b#c"),
+            "a: b#c",
+            "`#` after a non-blank is no comment"
+        );
+        assert_eq!(first("{x"), "{x: ☕}");
+        let short = Span::new(FileId(0), 2..7);
+        assert_eq!(
+            first_line(text, short),
+            short,
+            "a span within one line stays"
+        );
+    }
 
     #[test]
     fn utf16_map_round_trips_every_boundary() {

@@ -80,6 +80,52 @@ impl Node {
         self.entry(key).map(|entry| &entry.value)
     }
 
+    /// The position of the entry whose key is the scalar `key`, if this is a mapping.
+    pub fn entry_index(&self, key: &str) -> Option<usize> {
+        self.as_mapping()?
+            .iter()
+            .position(|entry| entry.key.as_str() == Some(key))
+    }
+
+    /// The node under this one (a value or a list item, not a key) whose span is exactly
+    /// `span`: the look-up from a model field back to its YAML, so a fix can see every key,
+    /// not only the modelled ones. Descends through the child containing `span`, so it takes
+    /// time in the depth of the tree, not its size.
+    pub fn descendant(&self, span: Span) -> Option<&Node> {
+        let mut node = self;
+        while node.span != span {
+            if !node.span.contains(span) {
+                return None;
+            }
+            node = node.child_containing(span)?;
+        }
+        Some(node)
+    }
+
+    fn child_containing(&self, span: Span) -> Option<&Node> {
+        match &self.value {
+            Value::Scalar(_) => None,
+            Value::Mapping(entries) => containing(entries, |entry| &entry.value, span),
+            Value::Sequence(items) => containing(items, |item| item, span),
+        }
+    }
+
+    /// Whether a mapping anywhere in this node has a key twice (YAML forbids it; Kubernetes
+    /// rejects it).
+    pub fn has_duplicate_keys(&self) -> bool {
+        match &self.value {
+            Value::Scalar(_) => false,
+            Value::Sequence(items) => items.iter().any(Node::has_duplicate_keys),
+            Value::Mapping(entries) => {
+                let keys: Vec<Option<&str>> = entries.iter().map(|e| e.key.as_str()).collect();
+                keys.iter()
+                    .enumerate()
+                    .any(|(i, key)| key.is_some() && keys[..i].contains(key))
+                    || entries.iter().any(|entry| entry.value.has_duplicate_keys())
+            }
+        }
+    }
+
     /// What kind of node this is, for messages ("expected a list, found a string").
     pub fn describe(&self) -> &'static str {
         match &self.value {
@@ -129,10 +175,35 @@ impl Node {
     }
 }
 
+impl Entry {
+    /// From the key to the end of the value (the key alone when the value is empty).
+    pub fn span(&self) -> Span {
+        if self.value.is_null() {
+            self.key.span
+        } else {
+            self.key.span.cover(self.value.span)
+        }
+    }
+}
+
 impl Scalar {
     pub fn is_null(&self) -> bool {
         self.plain && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
     }
+}
+
+/// The child (as `node` reads it) whose span contains `span`. Children stand in text order, so
+/// the last one starting at or before `span` is the one; an alias (a copy of a node from
+/// elsewhere) can break that order, hence the scan when it is not.
+fn containing<T>(children: &[T], node: impl Fn(&T) -> &Node, span: Span) -> Option<&Node> {
+    let contains = |child: &&T| node(child).span.contains(span);
+    let last_before = children.partition_point(|child| node(child).span.start <= span.start);
+    last_before
+        .checked_sub(1)
+        .map(|index| &children[index])
+        .filter(contains)
+        .or_else(|| children.iter().find(contains))
+        .map(node)
 }
 
 fn rebase(span: Span, file: FileId, delta: u32) -> Span {
@@ -587,6 +658,71 @@ mod tests {
         }
         let error = parse_documents(&text, FileId(0), 0).unwrap_err();
         assert!(error.message.contains("alias bomb"), "{error:?}");
+    }
+
+    #[test]
+    fn descendants_are_found_by_their_exact_span() {
+        let text = "# café\na:\n  b: [x, {c: ☕}]\n  d:\n  - e: 1\n    f: é\nkey: v\n";
+        let root = parse(text);
+        let d = root.get("a").unwrap().get("d").unwrap();
+        let item = &d.as_sequence().unwrap()[0];
+        let flow = &root
+            .get("a")
+            .unwrap()
+            .get("b")
+            .unwrap()
+            .as_sequence()
+            .unwrap()[1];
+        for node in [
+            d,
+            item,
+            flow,
+            flow.get("c").unwrap(),
+            item.get("f").unwrap(),
+        ] {
+            assert_eq!(root.descendant(node.span), Some(node));
+        }
+        assert_eq!(root.descendant(root.span), Some(&root));
+        let key = &root.entry("key").unwrap().key;
+        assert_eq!(root.descendant(key.span), None, "keys are not looked up");
+        let inside = Span::new(
+            FileId(0),
+            item.span.start as usize + 1..item.span.end as usize,
+        );
+        assert_eq!(root.descendant(inside), None, "no node has that span");
+    }
+
+    #[test]
+    fn descendants_after_an_alias_out_of_text_order() {
+        let text = "base: &b {x: 1}\nlist:\n- {y: 2}\n- *b\n- {z: 3}\n";
+        let root = parse(text);
+        let items = root.get("list").unwrap().as_sequence().unwrap();
+        let base = root.get("base").unwrap();
+        assert_eq!(items[1].span, base.span, "an alias keeps its anchor's span");
+        assert_eq!(root.descendant(items[2].span), Some(&items[2]));
+        assert_eq!(root.descendant(base.span), Some(base));
+    }
+
+    #[test]
+    fn entries_their_spans_and_positions() {
+        let text = "a: 1\nb:\nc: \"x\" # note\n";
+        let root = parse(text);
+        let spans: Vec<&str> = root
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|entry| &text[entry.span().range()])
+            .collect();
+        assert_eq!(spans, ["a: 1", "b", "c: \"x\""]);
+        assert_eq!(root.entry_index("c"), Some(2));
+        assert_eq!(root.entry_index("z"), None);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth() {
+        assert!(!parse("a: {b: 1, c: 2}\nd: [{b: 1}, {b: 2}]\n").has_duplicate_keys());
+        assert!(parse("a: 1\na: 2\n").has_duplicate_keys());
+        assert!(parse("d:\n- {b: 1, b: 2}\n").has_duplicate_keys());
     }
 
     #[test]

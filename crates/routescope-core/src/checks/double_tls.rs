@@ -1,20 +1,16 @@
 //! `double-tls`: a DestinationRule originates TLS to a ServiceEntry port that already carries
 //! TLS, so requests are encrypted twice.
-//!
-//! Also home of the helpers the destination-side checks share (which TLS settings of a
-//! DestinationRule apply to a port, retyping a ServiceEntry port, inserting a mapping entry).
 
 use std::ptr;
 
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{insert_lines_after, line_start, replace_scalar};
+use crate::edits::{insert_one_line_entry, replace_scalar, retype_port};
 use crate::model::{
     ClientTls, DestinationRule, Field, Named, PortSpec, PortTrafficPolicy, Protocol, Resource,
-    ServiceEntry, Spanned, TrafficPolicy,
+    ServiceEntry, Spanned,
 };
-use crate::resolve::{Mesh, TlsLevel, fqdn, hosts_intersect};
-use crate::source::{Sources, Span};
+use crate::resolve::{Mesh, TlsLevel, TlsSetting, fqdn, hosts_intersect};
 
 pub static CHECK: Check = Check {
     id: "double-tls",
@@ -116,7 +112,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             let mut reported: Vec<&Field<ClientTls>> = Vec::new();
             for host in entry.host_values() {
                 let Some(origination) =
-                    originations(mesh, &host.value, &resource.namespace, number.value)
+                    mesh.originations(&host.value, &resource.namespace, number.value)
                 else {
                     continue;
                 };
@@ -211,7 +207,7 @@ impl Conflict<'_> {
                 &plaintext.name().to_ascii_lowercase(),
             ),
         ));
-        if let Some(edits) = self.port_80_edits(&mesh.sources) {
+        if let Some(edits) = self.port_80_edits(mesh) {
             diagnostic = diagnostic.fix(Fix::unsafe_(
                 format!("Expose plain HTTP on port 80 with targetPort {number} (Istio 1.8+)"),
                 edits,
@@ -222,7 +218,8 @@ impl Conflict<'_> {
 
     /// The Istio ≥ 1.8 variant: applications call port 80, the sidecar originates TLS to the
     /// original port via `targetPort`. `None` when it cannot be done cleanly.
-    fn port_80_edits(&self, sources: &Sources) -> Option<Vec<Edit>> {
+    fn port_80_edits(&self, mesh: &Mesh) -> Option<Vec<Edit>> {
+        let sources = &mesh.sources;
         let (port, number, protocol) = (&self.port.value, self.number, self.protocol);
         let port_80_taken = self
             .entry
@@ -240,14 +237,15 @@ impl Conflict<'_> {
             "http",
         );
         edits.push(replace_scalar(sources, number.span, "80"));
-        edits.push(insert_entry_after(
+        let port_node = mesh.node_at(self.port.span)?;
+        edits.push(insert_one_line_entry(
             sources,
-            self.port.span,
-            protocol,
+            port_node,
+            port_node.entry_index("protocol"),
             &format!("targetPort: {}", number.value),
         )?);
         // A port-level setting keyed on the old number would no longer apply: move it along.
-        if let Some(levels) = self.setting.port_levels(self.rule) {
+        if let Some(levels) = port_levels(&self.setting, self.rule) {
             let number_of = |level: &PortTrafficPolicy| level.port.as_ref().map(|p| p.value);
             if levels.iter().any(|level| number_of(level) == Some(80)) {
                 return None;
@@ -304,209 +302,25 @@ fn http_route_to<'m>(
         .map(|(resource, _)| resource)
 }
 
-// ---- shared with the other destination-side checks ----
-
-/// A TLS setting of a DestinationRule and where it sits.
-#[derive(Clone, Copy)]
-pub(super) struct TlsSetting<'d> {
-    pub tls: &'d Field<ClientTls>,
-    pub level: TlsLevel,
-    /// The subset it belongs to, for subset levels.
-    pub subset: Option<&'d str>,
-}
-
-impl<'d> TlsSetting<'d> {
-    /// Where the setting sits, for messages (empty at the top level).
-    pub fn place(&self) -> String {
-        let subset = self.subset.unwrap_or_default();
-        match self.level {
-            TlsLevel::Top => String::new(),
-            TlsLevel::Port(port) => format!(" for port {port}"),
-            TlsLevel::Subset => format!(" in subset `{subset}`"),
-            TlsLevel::SubsetPort(port) => format!(" in subset `{subset}` for port {port}"),
+/// The `portLevelSettings` list holding a port-level setting; `None` for other levels.
+fn port_levels<'d>(
+    setting: &TlsSetting<'d>,
+    rule: &'d DestinationRule,
+) -> Option<&'d [PortTrafficPolicy]> {
+    let policy = match setting.level {
+        TlsLevel::Port(_) => &rule.traffic_policy.as_ref()?.value,
+        TlsLevel::SubsetPort(_) => {
+            &rule
+                .subsets
+                .iter()
+                .find(|s| s.name.as_ref().map(|n| n.value.as_str()) == setting.subset)?
+                .traffic_policy
+                .as_ref()?
+                .value
         }
-    }
-
-    /// The `portLevelSettings` list holding a port-level setting; `None` for other levels.
-    fn port_levels(&self, rule: &'d DestinationRule) -> Option<&'d [PortTrafficPolicy]> {
-        let policy = match self.level {
-            TlsLevel::Port(_) => &rule.traffic_policy.as_ref()?.value,
-            TlsLevel::SubsetPort(_) => {
-                &rule
-                    .subsets
-                    .iter()
-                    .find(|s| s.name.as_ref().map(|n| n.value.as_str()) == self.subset)?
-                    .traffic_policy
-                    .as_ref()?
-                    .value
-            }
-            TlsLevel::Top | TlsLevel::Subset => return None,
-        };
-        Some(&policy.port_level)
-    }
-}
-
-/// Every TLS setting a DestinationRule writes: the top level, each port level, each subset
-/// and each of its port levels.
-pub(super) fn all_tls_settings(rule: &DestinationRule) -> Vec<TlsSetting<'_>> {
-    fn add<'d>(
-        settings: &mut Vec<TlsSetting<'d>>,
-        policy: Option<&'d Field<TrafficPolicy>>,
-        subset: Option<&'d str>,
-    ) {
-        let Some(policy) = policy else {
-            return;
-        };
-        if let Some(tls) = &policy.value.tls {
-            let level = match subset {
-                Some(_) => TlsLevel::Subset,
-                None => TlsLevel::Top,
-            };
-            settings.push(TlsSetting { tls, level, subset });
-        }
-        for level in &policy.value.port_level {
-            if let (Some(tls), Some(port)) = (&level.tls, &level.port) {
-                let level = match subset {
-                    Some(_) => TlsLevel::SubsetPort(port.value),
-                    None => TlsLevel::Port(port.value),
-                };
-                settings.push(TlsSetting { tls, level, subset });
-            }
-        }
-    }
-    let mut settings = Vec::new();
-    add(&mut settings, rule.traffic_policy.as_ref(), None);
-    for subset in &rule.subsets {
-        if let Some(name) = &subset.name {
-            add(
-                &mut settings,
-                subset.traffic_policy.as_ref(),
-                Some(&name.value),
-            );
-        }
-    }
-    settings
-}
-
-/// The TLS settings that apply to traffic for `port`: the most specific one for traffic
-/// without a subset, then each subset's own (a subset without one shares the first).
-pub(super) fn tls_settings_for_port(rule: &DestinationRule, port: u32) -> Vec<TlsSetting<'_>> {
-    let subsets = rule
-        .subsets
-        .iter()
-        .filter_map(|subset| subset.name.as_ref())
-        .map(|name| Some(name.value.as_str()));
-    let mut settings: Vec<TlsSetting> = Vec::new();
-    for subset in std::iter::once(None).chain(subsets) {
-        let Some((tls, level)) = Mesh::client_tls(rule, Some(port), subset) else {
-            continue;
-        };
-        if settings.iter().any(|seen| ptr::eq(seen.tls, tls)) {
-            continue;
-        }
-        let subset = matches!(level, TlsLevel::Subset | TlsLevel::SubsetPort(_))
-            .then_some(subset)
-            .flatten();
-        settings.push(TlsSetting { tls, level, subset });
-    }
-    settings
-}
-
-/// The DestinationRule for a host and the settings of it that originate TLS to `port`.
-pub(super) struct Origination<'m> {
-    pub resource: &'m Resource,
-    pub rule: &'m DestinationRule,
-    pub settings: Vec<TlsSetting<'m>>,
-}
-
-/// What originates TLS to `port` of `host` (written in `namespace`), for clients in that
-/// namespace; `None` when nothing does.
-pub(super) fn originations<'m>(
-    mesh: &'m Mesh,
-    host: &str,
-    namespace: &str,
-    port: u32,
-) -> Option<Origination<'m>> {
-    let (resource, rule) = mesh.destination_rule_for(host, namespace, namespace)?;
-    let settings: Vec<TlsSetting> = tls_settings_for_port(rule, port)
-        .into_iter()
-        .filter(|setting| setting.tls.value.mode_value().originates())
-        .collect();
-    (!settings.is_empty()).then_some(Origination {
-        resource,
-        rule,
-        settings,
-    })
-}
-
-/// Edits that declare a ServiceEntry port as `protocol` (written in the case the user wrote
-/// the old one) and rename a name starting with one of `name_prefixes` (as a whole or before
-/// a `-`) to start with `new_prefix` instead.
-pub(super) fn retype_port(
-    sources: &Sources,
-    port: &PortSpec,
-    protocol: Protocol,
-    name_prefixes: &[&str],
-    new_prefix: &str,
-) -> Vec<Edit> {
-    let mut edits = Vec::new();
-    if let Some(written) = &port.protocol {
-        let old = sources.slice(written.span);
-        let new = if old.chars().any(|c| c.is_ascii_uppercase()) {
-            protocol.name().to_string()
-        } else {
-            protocol.name().to_ascii_lowercase()
-        };
-        edits.push(replace_scalar(sources, written.span, &new));
-    }
-    if let Some(name) = &port.name {
-        let lower = name.value.to_ascii_lowercase();
-        let rest = name_prefixes.iter().find_map(|prefix| {
-            lower
-                .strip_prefix(prefix)
-                .filter(|rest| rest.is_empty() || rest.starts_with('-'))
-        });
-        if let Some(rest) = rest {
-            let rest = &name.value[name.value.len() - rest.len()..];
-            edits.push(replace_scalar(
-                sources,
-                name.span,
-                &format!("{new_prefix}{rest}"),
-            ));
-        }
-    }
-    edits
-}
-
-/// Inserts `entry` (`key: value`) into the mapping `container` right after the entry `after`:
-/// on a new line with `after`'s indentation in block style, after a comma in flow style.
-/// `None` when `after`'s line holds more than indentation and `-` markers before its key.
-pub(super) fn insert_entry_after<T>(
-    sources: &Sources,
-    container: Span,
-    after: &Field<T>,
-    entry: &str,
-) -> Option<Edit> {
-    let text = sources.text(container.file);
-    if sources.slice(container).starts_with('{') {
-        return Some(Edit::insert(
-            container.file,
-            after.span.end as usize,
-            format!(", {entry}"),
-        ));
-    }
-    let key = after.key.start as usize;
-    let before_key = &text[line_start(text, key)..key];
-    if !before_key.chars().all(|c| c == ' ' || c == '-') {
-        return None;
-    }
-    let indent = " ".repeat(before_key.len());
-    Some(insert_lines_after(
-        sources,
-        after.span,
-        &indent,
-        &[entry.to_string()],
-    ))
+        TlsLevel::Top | TlsLevel::Subset => return None,
+    };
+    Some(&policy.port_level)
 }
 
 #[cfg(test)]

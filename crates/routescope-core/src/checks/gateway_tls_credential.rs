@@ -1,14 +1,11 @@
 //! `gateway-tls-credential`: a Gateway server's TLS mode and certificate fields disagree: a
 //! terminating mode without a certificate, or ISTIO_MUTUAL with one.
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    CREDENTIAL_PLACEHOLDER, delete_entries, entry_index, insert_entry, node_at,
-};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::edits::{CREDENTIAL_PLACEHOLDER, delete_entries, insert_one_line_entry};
 use crate::model::{Field, Resource, Server, ServerTls, ServerTlsMode};
-use crate::resolve::Mesh;
-use crate::yaml::Node;
+use crate::resolve::{Mesh, server_label};
 
 pub static CHECK: Check = Check {
     id: "gateway-tls-credential",
@@ -106,13 +103,6 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn server_label(resource: &Resource, server: &Server) -> String {
-    let port = server
-        .port_number()
-        .map_or_else(|| "?".to_string(), |n| n.to_string());
-    format!("{} port {port}", resource.label())
-}
-
 fn missing_certificate(
     mesh: &Mesh,
     resource: &Resource,
@@ -125,10 +115,10 @@ fn missing_certificate(
     if settings.credential_name.is_some() || matches!(files, (Some(_), Some(_))) {
         return None;
     }
-    let node = node_at(&mesh.sources, tls.span)?;
+    let node = mesh.node_at(tls.span)?;
     if OTHER_CERTIFICATE_KEYS
         .iter()
-        .any(|key| entry_index(&node, key).is_some())
+        .any(|key| node.entry_index(key).is_some())
     {
         return None;
     }
@@ -160,15 +150,10 @@ fn missing_certificate(
         ),
     )
     .resource(resource.reference());
-    let after_mode = entry_index(&node, "mode");
-    let line = CREDENTIAL_PLACEHOLDER.to_string();
-    if let Some(edit) = insert_entry(
-        &mesh.sources,
-        &node,
-        after_mode,
-        &[line],
-        CREDENTIAL_PLACEHOLDER,
-    ) {
+    let after_mode = node.entry_index("mode");
+    if let Some(edit) =
+        insert_one_line_entry(&mesh.sources, node, after_mode, CREDENTIAL_PLACEHOLDER)
+    {
         diagnostic = diagnostic.fix(Fix::unsafe_(
             "Name the certificate's secret: add `credentialName: <credential-name>`",
             vec![edit],
@@ -216,12 +201,12 @@ fn istio_mutual_certificate(
             format!("`{key}` is not allowed with ISTIO_MUTUAL"),
         );
     }
-    let fix = node_at(&mesh.sources, tls.span).and_then(|node: Node| {
+    let fix = mesh.node_at(tls.span).and_then(|node| {
         let positions: Vec<usize> = fields
             .iter()
-            .filter_map(|(key, _)| entry_index(&node, key))
+            .filter_map(|(key, _)| node.entry_index(key))
             .collect();
-        delete_entries(&mesh.sources, &node, &positions)
+        delete_entries(&mesh.sources, node, &positions)
     });
     if let Some(edits) = fix {
         diagnostic = diagnostic.fix(Fix::unsafe_(

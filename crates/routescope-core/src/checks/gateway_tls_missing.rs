@@ -1,13 +1,10 @@
 //! `gateway-tls-missing`: a Gateway server with protocol HTTPS or TLS has no `tls` block.
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    CREDENTIAL_PLACEHOLDER, entry_index, insert_entry, is_flow, node_at,
-};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::edits::column_of;
-use crate::resolve::Mesh;
-use crate::source::Sources;
+use crate::edits::{CREDENTIAL_PLACEHOLDER, column_of, insert_entry, is_flow};
+use crate::resolve::{Mesh, server_label};
+use crate::source::{Sources, Span};
 use crate::yaml::Node;
 
 pub static CHECK: Check = Check {
@@ -80,22 +77,19 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             if !protocol.value.is_encrypted() || server.tls.is_some() {
                 continue;
             }
-            let port = server
-                .port_number()
-                .map_or_else(|| "?".to_string(), |n| n.to_string());
             let mut diagnostic = Diagnostic::new(
                 CHECK.id,
                 Severity::Error,
                 protocol.span,
                 format!(
-                    "{} port {port} has protocol {} but no `tls` block: Istio rejects the \
-                     Gateway (HTTPS and TLS servers must terminate or pass through TLS)",
-                    resource.label(),
+                    "{} has protocol {} but no `tls` block: Istio rejects the Gateway (HTTPS \
+                     and TLS servers must terminate or pass through TLS)",
+                    server_label(resource, server),
                     protocol.value
                 ),
             )
             .resource(resource.reference());
-            if let Some(fix) = add_tls_fix(&mesh.sources, server.span) {
+            if let Some(fix) = add_tls_fix(mesh, server.span) {
                 diagnostic = diagnostic.fix(fix);
             }
             out.push(diagnostic);
@@ -103,21 +97,22 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn add_tls_fix(sources: &Sources, server: crate::source::Span) -> Option<Fix> {
-    let node = node_at(sources, server)?;
+fn add_tls_fix(mesh: &Mesh, server: Span) -> Option<Fix> {
+    let sources = &mesh.sources;
+    let node = mesh.node_at(server)?;
     // A `tls:` with an empty value is absent to Istio; a second `tls` key would be invalid.
-    if entry_index(&node, "tls").is_some() {
+    if node.entry_index("tls").is_some() {
         return None;
     }
     let last = node.as_mapping()?.len().checked_sub(1)?;
-    let step = " ".repeat(indent_step(sources, &node));
+    let step = " ".repeat(indent_step(sources, node));
     let block = [
         "tls:".to_string(),
         format!("{step}mode: SIMPLE"),
         format!("{step}{CREDENTIAL_PLACEHOLDER}"),
     ];
     let flow = format!("tls: {{mode: SIMPLE, {CREDENTIAL_PLACEHOLDER}}}");
-    let edit = insert_entry(sources, &node, Some(last), &block, &flow)?;
+    let edit = insert_entry(sources, node, Some(last), &block, &flow)?;
     Some(Fix::unsafe_(
         "Terminate TLS here: add a `tls` block with `mode: SIMPLE` and a credential to name",
         vec![edit],

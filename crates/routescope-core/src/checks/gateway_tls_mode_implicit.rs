@@ -1,10 +1,10 @@
 //! `gateway-tls-mode-implicit`: a Gateway server's `tls` block names a certificate but no
 //! `mode`, so it silently passes TLS through and ignores the certificate.
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{insert_entry, node_at};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::resolve::Mesh;
+use crate::edits::insert_one_line_entry;
+use crate::resolve::{Mesh, server_label};
 
 pub static CHECK: Check = Check {
     id: "gateway-tls-mode-implicit",
@@ -87,7 +87,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             if tls.value.mode.is_some() {
                 continue;
             }
-            let Some(node) = node_at(&mesh.sources, tls.span) else {
+            let Some(node) = mesh.node_at(tls.span) else {
                 continue;
             };
             let Some(certificate) = node.as_mapping().and_then(|entries| {
@@ -100,23 +100,19 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let key = certificate.key.as_str().unwrap_or_default();
-            let port = server
-                .port_number()
-                .map_or_else(|| "?".to_string(), |n| n.to_string());
             let mut diagnostic = Diagnostic::new(
                 CHECK.id,
                 Severity::Warning,
                 tls.key,
                 format!(
-                    "{} port {port}: this `tls` block sets `{key}` but no `mode`, so the mode is \
+                    "{}: this `tls` block sets `{key}` but no `mode`, so the mode is \
                      PASSTHROUGH: the gateway does not terminate TLS and ignores the certificate",
-                    resource.label()
+                    server_label(resource, server)
                 ),
             )
             .related(certificate.key.span, "ignored in PASSTHROUGH mode")
             .resource(resource.reference());
-            let line = "mode: SIMPLE".to_string();
-            if let Some(edit) = insert_entry(&mesh.sources, &node, None, &[line], "mode: SIMPLE") {
+            if let Some(edit) = insert_one_line_entry(&mesh.sources, node, None, "mode: SIMPLE") {
                 diagnostic = diagnostic.fix(Fix::unsafe_(
                     "Terminate TLS with this certificate: add `mode: SIMPLE`",
                     vec![edit],

@@ -3,12 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    append_items, delete_document, node_at, scalar_like,
-};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::replace_scalar;
+use crate::edits::{append_items, delete_document, replace_scalar, scalar_like};
 use crate::model::{Gateway, Resource, Server, ServerTls, ServerTlsMode, Spanned};
 use crate::resolve::{GatewayTarget, Mesh};
 use crate::source::Span;
@@ -238,7 +235,7 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
 /// deleted, and references to them point here.
 fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option<Fix> {
     let sources = &mesh.sources;
-    let hosts = node_at(sources, into.server.hosts.as_ref()?.span)?;
+    let hosts = mesh.node_at(into.server.hosts.as_ref()?.span)?;
     let mut new_hosts: Vec<String> = Vec::new();
     let mut edits = Vec::new();
     let mut merged = Vec::new();
@@ -269,7 +266,7 @@ fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option
             .iter()
             .map(|host| scalar_like(sources, sibling, host))
             .collect();
-        edits.push(append_items(sources, &hosts, &items)?);
+        edits.push(append_items(sources, hosts, &items)?);
     }
     Some(Fix::unsafe_(
         format!(

@@ -1,17 +1,14 @@
 //! `http-route-behind-passthrough-gateway`: a VirtualService routes a Gateway's hosts only
 //! with `http` rules, but the Gateway server passes TLS through, so the rules have no effect.
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    CREDENTIAL_PLACEHOLDER, delete_entries, entry_index, insert_entry, is_flow, node_at, quoted,
-};
-use super::tls_route_behind_terminating_gateway::{
-    MatchScope, ReachedServer, RouteKind, reached_servers,
-};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::replace_scalar;
+use crate::edits::{
+    CREDENTIAL_PLACEHOLDER, delete_entries, insert_entry, insert_one_line_entry, is_flow, quoted,
+    replace_scalar,
+};
 use crate::model::{Field, HttpRoute, Protocol, VirtualService};
-use crate::resolve::Mesh;
+use crate::resolve::{Mesh, ReachedServer, RouteKind};
 use crate::source::Span;
 
 pub static CHECK: Check = Check {
@@ -118,29 +115,10 @@ spec:
 
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for (resource, service) in mesh.virtual_services() {
-        let Some(http) = &service.http else {
-            continue;
-        };
-        if http.value.is_empty()
-            || !service.tls_routes().is_empty()
-            || !service.tcp_routes().is_empty()
-        {
-            continue;
-        }
-        let rules: Vec<Vec<MatchScope>> = http
-            .value
-            .iter()
-            .map(|rule| {
-                rule.match_items()
-                    .iter()
-                    .map(|item| MatchScope {
-                        port: item.port.as_ref().map(|port| port.value),
-                        gateways: item.gateways.as_ref().map(|g| g.value.as_slice()),
-                    })
-                    .collect()
-            })
-            .collect();
-        let Some(reached) = reached_servers(mesh, resource, service, &rules) else {
+        let (Some(http), Some(reached)) = (
+            &service.http,
+            mesh.servers_reached_only_by(resource, service, RouteKind::Http),
+        ) else {
             continue;
         };
         if reached.iter().any(|s| s.routes_with() == RouteKind::Http) {
@@ -193,12 +171,12 @@ fn rewrite_fix(mesh: &Mesh, service: &VirtualService, http: &Field<Vec<HttpRoute
     }
     let sni_hosts = format!("sniHosts: [{}]", hosts.join(", "));
     let sources = &mesh.sources;
-    let rules = node_at(sources, http.span)?;
+    let rules = mesh.node_at(http.span)?;
     let mut edits = vec![replace_scalar(sources, http.key, "tls")];
     let mut keeps_meaning = true;
     for rule in rules.as_sequence()? {
         let entries = rule.as_mapping()?;
-        entry_index(rule, "route")?;
+        rule.entry_index("route")?;
         let mut dropped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             match entry.key.as_str() {
@@ -246,7 +224,7 @@ fn rewrite_fix(mesh: &Mesh, service: &VirtualService, http: &Field<Vec<HttpRoute
         if !dropped.is_empty() {
             edits.extend(delete_entries(sources, rule, &dropped)?);
         }
-        if entry_index(rule, "match").is_none() {
+        if rule.entry_index("match").is_none() {
             edits.push(insert_entry(
                 sources,
                 rule,
@@ -276,20 +254,18 @@ fn terminate_fix(mesh: &Mesh, passthrough: &[&ReachedServer]) -> Option<Fix> {
     for reached in passthrough {
         let server = reached.server;
         let tls = server.tls.as_ref()?;
-        let node = node_at(sources, tls.span)?;
+        let node = mesh.node_at(tls.span)?;
         let has_certificate = tls.value.credential_name.is_some()
             || (tls.value.server_certificate.is_some() && tls.value.private_key.is_some());
         match &tls.value.mode {
             Some(mode) => {
                 edits.push(replace_scalar(sources, mode.span, "SIMPLE"));
                 if !has_certificate {
-                    let after = entry_index(&node, "mode");
-                    let line = CREDENTIAL_PLACEHOLDER.to_string();
-                    edits.push(insert_entry(
+                    let after = node.entry_index("mode");
+                    edits.push(insert_one_line_entry(
                         sources,
-                        &node,
+                        node,
                         after,
-                        &[line],
                         CREDENTIAL_PLACEHOLDER,
                     )?);
                 }
@@ -301,7 +277,7 @@ fn terminate_fix(mesh: &Mesh, passthrough: &[&ReachedServer]) -> Option<Fix> {
                 }
                 edits.push(insert_entry(
                     sources,
-                    &node,
+                    node,
                     None,
                     &lines,
                     &lines.join(", "),

@@ -1,14 +1,11 @@
 //! `https-redirect-on-non-http`: `tls.httpsRedirect: true` on a Gateway server that does not
 //! serve plain HTTP.
 
-use super::tls_route_behind_terminating_gateway::yaml_edit::{
-    delete_entries, entry_index, entry_span, node_at,
-};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::edits::delete_entries;
 use crate::model::{Field, Server, ServerTls};
-use crate::resolve::Mesh;
-use crate::source::Sources;
+use crate::resolve::{Mesh, server_label};
 
 pub static CHECK: Check = Check {
     id: "https-redirect-on-non-http",
@@ -99,17 +96,14 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             else {
                 continue;
             };
-            let port = server
-                .port_number()
-                .map_or_else(|| "?".to_string(), |n| n.to_string());
             let mut diagnostic = Diagnostic::new(
                 CHECK.id,
                 Severity::Warning,
                 redirect.entry_span(),
                 format!(
-                    "{} port {port} has protocol {}: `httpsRedirect` redirects plain HTTP \
-                     requests to HTTPS and belongs on an HTTP server; here it has no effect",
-                    resource.label(),
+                    "{} has protocol {}: `httpsRedirect` redirects plain HTTP requests to \
+                     HTTPS and belongs on an HTTP server; here it has no effect",
+                    server_label(resource, server),
                     protocol.value
                 ),
             )
@@ -118,7 +112,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 format!("the server's protocol, {}", protocol.value),
             )
             .resource(resource.reference());
-            if let Some(fix) = removal_fix(&mesh.sources, server, tls) {
+            if let Some(fix) = removal_fix(mesh, server, tls) {
                 diagnostic = diagnostic.fix(fix);
             }
             out.push(diagnostic);
@@ -126,18 +120,19 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn removal_fix(sources: &Sources, server: &Server, tls: &Field<ServerTls>) -> Option<Fix> {
-    let node = node_at(sources, tls.span)?;
-    let at = entry_index(&node, "httpsRedirect")?;
+fn removal_fix(mesh: &Mesh, server: &Server, tls: &Field<ServerTls>) -> Option<Fix> {
+    let sources = &mesh.sources;
+    let node = mesh.node_at(tls.span)?;
+    let at = node.entry_index("httpsRedirect")?;
     let edits = if node.as_mapping()?.len() > 1 {
-        delete_entries(sources, &node, &[at])?
+        delete_entries(sources, node, &[at])?
     } else if server.protocol().is_some_and(|p| p.is_encrypted()) {
         // A `tls` block without `mode` meant PASSTHROUGH; keep saying so.
         let entry = &node.as_mapping()?[at];
-        vec![Edit::replace(entry_span(entry), "mode: PASSTHROUGH")]
+        vec![Edit::replace(entry.span(), "mode: PASSTHROUGH")]
     } else {
-        let server_node = node_at(sources, server.span)?;
-        delete_entries(sources, &server_node, &[entry_index(&server_node, "tls")?])?
+        let server_node = mesh.node_at(server.span)?;
+        delete_entries(sources, server_node, &[server_node.entry_index("tls")?])?
     };
     Some(Fix::safe("Remove `httpsRedirect` from this server", edits))
 }

@@ -1,10 +1,9 @@
 //! `https-to-http-port`: a ServiceEntry declares the conventional HTTPS port as plaintext HTTP
 //! while nothing originates TLS there, so clients that call `https://` fail.
 
-use super::double_tls::{originations, retype_port};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{column_of, indent_before, line_break};
+use crate::edits::{column_of, indent_before, line_break, retype_port};
 use crate::model::{Protocol, Resource, ServiceEntry};
 use crate::resolve::Mesh;
 use crate::yaml::split_documents;
@@ -87,9 +86,10 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             if !TLS_PORTS.contains(&number.value) || !protocol.value.is_http() {
                 continue;
             }
-            let originated = hosts
-                .iter()
-                .any(|host| originations(mesh, host, &resource.namespace, number.value).is_some());
+            let originated = hosts.iter().any(|host| {
+                mesh.originations(host, &resource.namespace, number.value)
+                    .is_some()
+            });
             if originated {
                 continue;
             }
@@ -168,7 +168,8 @@ fn origination_rules(
     let step = indent_before(text, resource.name.key.start as usize)
         .filter(|indent| !indent.is_empty() && !indent.contains('\t'))
         .map_or(2, str::len);
-    let api_version = api_version(&text[resource.span.range()]);
+    // The new rules take the ServiceEntry's `apiVersion` as written (same API group).
+    let api_version = mesh.sources.slice(resource.node.get("apiVersion")?.span);
     let mut inserted = String::new();
     if !text[..document.end].ends_with('\n') {
         inserted.push_str(newline);
@@ -207,17 +208,6 @@ fn origination_rules(
         }
     }
     Some(Edit::insert(file, document.end, inserted))
-}
-
-/// The `apiVersion` a top-level resource was written with, for a sibling resource of the
-/// same API group.
-fn api_version(resource_text: &str) -> &str {
-    resource_text
-        .lines()
-        .find_map(|line| line.strip_prefix("apiVersion:"))
-        .map(|rest| rest.split(" #").next().unwrap_or(rest).trim())
-        .filter(|version| !version.is_empty())
-        .unwrap_or("networking.istio.io/v1")
 }
 
 #[cfg(test)]

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::wildcard_host_with_mesh::applies_to_mesh;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{indent_before, insert_lines_after};
+use crate::edits::insert_one_line_entry;
 use crate::model::{Destination, Field, Resource, Spanned, VirtualService};
-use crate::resolve::{Mesh, fqdn, hosts_intersect};
+use crate::resolve::{Mesh, applies_to_mesh, fqdn, hosts_intersect};
 
 pub static CHECK: Check = Check {
     id: "ingress-bypasses-mesh-subsets",
@@ -275,32 +274,23 @@ fn subset_is_defined(mesh: &Mesh, resource: &Resource, host: &str, subset: &str)
     }
 }
 
-/// Adds `subset: <name>` to a destination: a new line under `host:` in block style, an entry
-/// after the host in flow style (`{host: a, subset: v1}`). The subset is written as the mesh
+/// Adds `subset: <name>` to a destination after its `host`: a new line in block style, an
+/// entry in flow style (`{host: a, subset: v1}`). The subset is written as the mesh
 /// VirtualService wrote it.
 fn add_subset(mesh: &Mesh, destination: &Destination, subset: &Field<String>) -> Option<Edit> {
-    let host = destination.host.as_ref()?;
     let written = mesh.sources.slice(subset.span);
     let subset_text = if written.contains(['\n', '\r']) {
         subset.value.as_str()
     } else {
         written
     };
-    let text = mesh.sources.text(host.span.file);
-    if mesh.sources.slice(destination.span).starts_with('{') {
-        return Some(Edit::insert(
-            host.span.file,
-            host.span.end as usize,
-            format!(", subset: {subset_text}"),
-        ));
-    }
-    let indent = indent_before(text, host.key.start as usize)?;
-    Some(insert_lines_after(
+    let node = mesh.node_at(destination.span)?;
+    insert_one_line_entry(
         &mesh.sources,
-        host.entry_span(),
-        indent,
-        &[format!("subset: {subset_text}")],
-    ))
+        node,
+        Some(node.entry_index("host")?),
+        &format!("subset: {subset_text}"),
+    )
 }
 
 #[cfg(test)]

@@ -1,17 +1,14 @@
 //! `mtls-disabled-by-destination-rule`: a DestinationRule sends plaintext (or TLS without the
 //! Istio client certificate) to workloads that require STRICT mutual TLS.
 
-use super::double_tls::{TlsSetting, all_tls_settings};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, apply_edits};
-use crate::edits::{
-    column_of, indent_before, insert_lines_after, line_break, line_start, replace_scalar,
-};
+use crate::edits::{column_of, indent_before, insert_entry, insert_lines_after, replace_scalar};
 use crate::load::load_document;
 use crate::model::{ClientTlsMode, DestinationRule, Field, MtlsMode, Resource, Spec};
-use crate::resolve::{EffectiveMtls, Mesh, fqdn};
-use crate::source::{Sources, Span};
-use crate::yaml::{Node, Value, parse_documents, split_documents};
+use crate::resolve::{EffectiveMtls, Mesh, TlsSetting, all_tls_settings, fqdn};
+use crate::source::Span;
+use crate::yaml::split_documents;
 
 pub static CHECK: Check = Check {
     id: "mtls-disabled-by-destination-rule",
@@ -176,14 +173,9 @@ impl Conflict<'_> {
             None => (
                 format!("has a `tls` block without `mode`{place}, which means DISABLE,"),
                 tls.key,
-                insert_first_entry(
-                    &self.mesh.sources,
-                    tls,
-                    &[(0, "mode: ISTIO_MUTUAL")],
-                    "mode: ISTIO_MUTUAL",
-                )
-                .and_then(|edit| self.verified(edit))
-                .map(|edit| Fix::safe("Add `mode: ISTIO_MUTUAL`", vec![edit])),
+                self.insert_first_entry(tls, &[(0, "mode: ISTIO_MUTUAL")], "mode: ISTIO_MUTUAL")
+                    .and_then(|edit| self.verified(edit))
+                    .map(|edit| Fix::safe("Add `mode: ISTIO_MUTUAL`", vec![edit])),
             ),
         };
         Some(self.diagnostic(span, what, fix))
@@ -194,13 +186,13 @@ impl Conflict<'_> {
         let what = "sets no TLS mode, which with auto mTLS turned off means DISABLE,".to_string();
         match &self.rule.traffic_policy {
             Some(policy) => {
-                let edit = insert_first_entry(
-                    &self.mesh.sources,
-                    policy,
-                    &[(0, "tls:"), (1, "mode: ISTIO_MUTUAL")],
-                    "tls: {mode: ISTIO_MUTUAL}",
-                )
-                .and_then(|edit| self.verified(edit));
+                let edit = self
+                    .insert_first_entry(
+                        policy,
+                        &[(0, "tls:"), (1, "mode: ISTIO_MUTUAL")],
+                        "tls: {mode: ISTIO_MUTUAL}",
+                    )
+                    .and_then(|edit| self.verified(edit));
                 let fix = edit.map(|edit| Fix::safe("Add `tls: mode: ISTIO_MUTUAL`", vec![edit]));
                 self.diagnostic(policy.key, what, fix)
             }
@@ -275,6 +267,24 @@ impl Conflict<'_> {
         ))
     }
 
+    /// Inserts an entry as the first of the mapping `parent` holds: `block` lines (depth,
+    /// text) nested by the mapping's own indentation step in block style, `flow` in flow
+    /// style.
+    fn insert_first_entry<T>(
+        &self,
+        parent: &Field<T>,
+        block: &[(usize, &str)],
+        flow: &str,
+    ) -> Option<Edit> {
+        let sources = &self.mesh.sources;
+        let text = sources.text(parent.span.file);
+        let step = column_of(text, parent.span.start as usize)
+            .checked_sub(column_of(text, parent.key.start as usize))
+            .filter(|&step| step > 0)?;
+        let mapping = self.mesh.node_at(parent.span)?;
+        insert_entry(sources, mapping, None, &nested_lines(block, step), flow)
+    }
+
     /// Keeps an inserting edit only when the edited document loads with no more errors than
     /// before, has no duplicate key, and this rule gains an ISTIO_MUTUAL setting: a block
     /// inserted into a flow collection, or beside a key already present without a value,
@@ -287,14 +297,7 @@ impl Conflict<'_> {
             let range = split_documents(text)
                 .into_iter()
                 .find(|range| range.start < at && at <= range.end)?;
-            let document = &text[range.clone()];
-            let roots = parse_documents(document, file, range.start).ok()?;
-            let loaded = load_document(
-                document,
-                file,
-                range.start,
-                &self.mesh.settings.default_namespace,
-            );
+            let loaded = load_document(text, range, file, &self.mesh.settings.default_namespace);
             let errors = loaded
                 .diagnostics
                 .iter()
@@ -312,7 +315,11 @@ impl Conflict<'_> {
                     }
                     _ => None,
                 })?;
-            Some((roots.iter().any(has_duplicate_keys), errors, mutual))
+            let duplicates = loaded
+                .resources
+                .iter()
+                .any(|resource| resource.node.has_duplicate_keys());
+            Some((duplicates, errors, mutual))
         };
         let original = self.mesh.sources.text(file);
         let (_, errors_before, mutual_before) = load(original)?;
@@ -329,58 +336,6 @@ fn istio_mutual_settings(rule: &DestinationRule) -> usize {
             (setting.tls.value.mode).is_some_and(|mode| mode.value == ClientTlsMode::IstioMutual)
         })
         .count()
-}
-
-/// Inserts an entry as the first of the mapping `parent` holds: `block` lines (depth, text)
-/// in block style, indented like the mapping's entries and nested by the mapping's own step;
-/// `flow` after the `{` in flow style. `None` when the first entry does not start its line.
-fn insert_first_entry<T>(
-    sources: &Sources,
-    parent: &Field<T>,
-    block: &[(usize, &str)],
-    flow: &str,
-) -> Option<Edit> {
-    let file = parent.span.file;
-    let text = sources.text(file);
-    let start = parent.span.start as usize;
-    if sources.slice(parent.span).starts_with('{') {
-        let after_brace = start + 1;
-        let at = after_brace + text[after_brace..].len()
-            - text[after_brace..].trim_start_matches([' ', '\t']).len();
-        let separator = match text[at..].chars().next() {
-            Some('}') => "",
-            Some('\r' | '\n') => ",",
-            _ => ", ",
-        };
-        return Some(Edit::insert(file, at, format!("{flow}{separator}")));
-    }
-    let indent = indent_before(text, start).filter(|indent| !indent.contains('\t'))?;
-    let step = indent
-        .len()
-        .checked_sub(column_of(text, parent.key.start as usize))
-        .filter(|&step| step > 0)?;
-    let newline = line_break(text);
-    let inserted: String = nested_lines(block, step)
-        .iter()
-        .map(|line| format!("{indent}{line}{newline}"))
-        .collect();
-    Some(Edit::insert(file, line_start(text, start), inserted))
-}
-
-/// Whether a mapping anywhere in `node` has a key twice (YAML forbids it; Kubernetes rejects
-/// it).
-fn has_duplicate_keys(node: &Node) -> bool {
-    match &node.value {
-        Value::Scalar(_) => false,
-        Value::Sequence(items) => items.iter().any(has_duplicate_keys),
-        Value::Mapping(entries) => {
-            let keys: Vec<Option<&str>> = entries.iter().map(|e| e.key.as_str()).collect();
-            keys.iter()
-                .enumerate()
-                .any(|(i, key)| key.is_some() && keys[..i].contains(key))
-                || entries.iter().any(|entry| has_duplicate_keys(&entry.value))
-        }
-    }
 }
 
 /// Lines nested `depth` steps of `step` spaces each.

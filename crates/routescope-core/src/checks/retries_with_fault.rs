@@ -1,11 +1,9 @@
 //! `retries-with-fault`: an HTTP rule that injects faults and also sets retries.
 
 use super::{Check, Run};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{column_of, delete_lines, indent_before, next_line_start};
-use crate::model::Field;
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::edits::delete_entries;
 use crate::resolve::Mesh;
-use crate::source::{Sources, Span};
 
 pub static CHECK: Check = Check {
     id: "retries-with-fault",
@@ -97,44 +95,18 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             )
             .related(fault.key, "fault injection on the same rule")
             .resource(resource.reference());
-            if let Some(edit) = delete_entry(&mesh.sources, fault) {
+            let deletion = mesh.node_at(rule.span).and_then(|node| {
+                delete_entries(&mesh.sources, node, &[node.entry_index("fault")?])
+            });
+            if let Some(edits) = deletion {
                 diagnostic = diagnostic.fix(Fix::unsafe_(
                     "Remove the fault injection (inject it with an EnvoyFilter instead)",
-                    vec![edit],
+                    edits,
                 ));
             }
             out.push(diagnostic);
         }
     }
-}
-
-/// Deletes a mapping entry: its whole lines when it starts its line, up to the next key when
-/// it follows a `- ` list marker (the next key moves up behind the marker), or up to the next
-/// entry in flow style. `None` for other layouts.
-fn delete_entry(sources: &Sources, entry: &Field<()>) -> Option<Edit> {
-    let text = sources.text(entry.key.file);
-    let span = entry.entry_span();
-    let (start, end) = (span.start as usize, span.end as usize);
-    if indent_before(text, start).is_some() {
-        return delete_lines(sources, span);
-    }
-    let after = &text[end..];
-    let rest_of_line = after[..after.find('\n').unwrap_or(after.len())].trim();
-    if let Some(separator) = rest_of_line.strip_prefix(',') {
-        // Flow: `{fault: {...}, route: ...}` loses `fault: {...}, `.
-        let gap = separator.len() - separator.trim_start().len();
-        let comma = end + after.find(',')?;
-        return Some(Edit::delete(Span::new(span.file, start..comma + 1 + gap)));
-    }
-    if !rest_of_line.is_empty() && !rest_of_line.starts_with('#') {
-        return None;
-    }
-    // Block, first key after `- `: the next line must hold the next key of the same mapping.
-    let next = next_line_start(text, end.saturating_sub(1).max(start));
-    let next_key = next + text[next..].find(|c: char| c != ' ')?;
-    let is_sibling_key = column_of(text, next_key) == column_of(text, start)
-        && !text[next_key..].starts_with(['#', '-', '\r', '\n']);
-    is_sibling_key.then(|| Edit::delete(Span::new(span.file, start..next_key)))
 }
 
 #[cfg(test)]

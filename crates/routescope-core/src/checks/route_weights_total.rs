@@ -1,13 +1,11 @@
 //! `route-weights-total`: the destinations of a rule split traffic with weights that do not
 //! add up to 100.
 
-use super::tls_route_sni::block_item_indent;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{insert_lines_after, replace_scalar};
+use crate::edits::{insert_one_line_entry, is_flow, replace_scalar};
 use crate::model::{Field, Resource, RouteDestination, TlsRoute};
 use crate::resolve::Mesh;
-use crate::source::Sources;
 
 pub static CHECK: Check = Check {
     id: "route-weights-total",
@@ -159,14 +157,14 @@ fn check_rule(
     if total == 0 {
         diagnostic = diagnostic.istio_code("IST0106");
     }
-    if let Some(fix) = fix(&mesh.sources, route, &weights, total) {
+    if let Some(fix) = fix(mesh, route, &weights, total) {
         diagnostic = diagnostic.fix(fix);
     }
     out.push(diagnostic);
 }
 
 fn fix(
-    sources: &Sources,
+    mesh: &Mesh,
     route: &[RouteDestination],
     weights: &[Option<i64>],
     total: i64,
@@ -183,7 +181,7 @@ fn fix(
         let edits = route
             .iter()
             .filter(|dest| dest.weight.is_none())
-            .map(|dest| add_weight(sources, dest, shares.next()?))
+            .map(|dest| add_weight(mesh, dest, shares.next()?))
             .collect::<Option<Vec<Edit>>>()?;
         let label = if unweighted == 1 {
             format!("Give the remaining {rest} to the destination without a weight")
@@ -200,7 +198,7 @@ fn fix(
     if scales {
         let edits = weights
             .iter()
-            .map(|w| replace_scalar(sources, w.span, &(w.value * 100 / total).to_string()))
+            .map(|w| replace_scalar(&mesh.sources, w.span, &(w.value * 100 / total).to_string()))
             .collect();
         return Some(Fix::safe(
             "Scale the weights to 100 (the same split)",
@@ -212,35 +210,21 @@ fn fix(
     (rest >= 0).then(|| {
         Fix::unsafe_(
             format!("Set the last weight to {rest}"),
-            vec![replace_scalar(sources, last.span, &rest.to_string())],
+            vec![replace_scalar(&mesh.sources, last.span, &rest.to_string())],
         )
     })
 }
 
 /// Adds `weight: <n>` to a route destination: after its `destination` in flow style, as a new
 /// line of the list item in block style.
-fn add_weight(sources: &Sources, dest: &RouteDestination, weight: i64) -> Option<Edit> {
-    let text = sources.text(dest.span.file);
-    let start = dest.span.start as usize;
-    if text[start..].starts_with('{') {
-        let destination = dest.destination.span;
-        // Without a `destination` key the model gives the item's own span.
-        if destination == dest.span {
-            return None;
-        }
-        return Some(Edit::insert(
-            dest.span.file,
-            destination.end as usize,
-            format!(", weight: {weight}"),
-        ));
-    }
-    let indent = block_item_indent(text, start)?;
-    Some(insert_lines_after(
-        sources,
-        dest.span,
-        &indent,
-        &[format!("weight: {weight}")],
-    ))
+fn add_weight(mesh: &Mesh, dest: &RouteDestination, weight: i64) -> Option<Edit> {
+    let item = mesh.node_at(dest.span)?;
+    let after = if is_flow(&mesh.sources, item) {
+        Some(item.entry_index("destination")?)
+    } else {
+        item.as_mapping()?.len().checked_sub(1)
+    };
+    insert_one_line_entry(&mesh.sources, item, after, &format!("weight: {weight}"))
 }
 
 #[cfg(test)]

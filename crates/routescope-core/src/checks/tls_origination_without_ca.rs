@@ -1,11 +1,11 @@
 //! `tls-origination-without-ca`: a DestinationRule originates TLS without saying which CA
 //! the server's certificate must chain to.
 
-use super::double_tls::{all_tls_settings, insert_entry_after};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::edits::insert_one_line_entry;
 use crate::model::Field;
-use crate::resolve::{Mesh, TlsLevel, fqdn};
+use crate::resolve::{Mesh, TlsLevel, all_tls_settings, fqdn};
 
 /// The public CA bundle in Istio's proxy image, as Istio's security best practices use it.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -116,10 +116,11 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 TlsLevel::Subset | TlsLevel::SubsetPort(_) => diagnostic,
             };
             if tls.credential_name.is_none()
-                && let Some(edit) = insert_entry_after(
+                && let Some(node) = mesh.node_at(setting.tls.span)
+                && let Some(edit) = insert_one_line_entry(
                     &mesh.sources,
-                    setting.tls.span,
-                    mode,
+                    node,
+                    node.entry_index("mode"),
                     &format!("caCertificates: {SYSTEM_CA_BUNDLE}"),
                 )
             {

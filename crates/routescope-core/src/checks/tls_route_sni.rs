@@ -1,11 +1,10 @@
 //! `tls-route-sni`: a `tls` rule that does not match on SNI hosts of its VirtualService.
 
-use super::unreachable_http_rule::first_line;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{insert_lines_after, line_break, line_start};
+use crate::edits::insert_one_line_entry;
 use crate::model::{Resource, TlsMatch, TlsRoute, VirtualService};
-use crate::resolve::Mesh;
+use crate::resolve::{Mesh, host_covers};
 use crate::source::{Sources, Span};
 
 pub static CHECK: Check = Check {
@@ -75,10 +74,10 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 let diagnostic = missing_sni(
                     resource,
                     service,
-                    first_line(&mesh.sources, route.span),
+                    mesh.sources.first_line(route.span),
                     format!("rule tls[{index}] of {} has no `match`", resource.label()),
                 );
-                let fix = sole_host.and_then(|host| add_match(&mesh.sources, route, host));
+                let fix = sole_host.and_then(|host| add_match(mesh, route, host));
                 out.push(with_fix(diagnostic, fix));
                 continue;
             }
@@ -91,14 +90,13 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                         let diagnostic = missing_sni(
                             resource,
                             service,
-                            first_line(&mesh.sources, item.span),
+                            mesh.sources.first_line(item.span),
                             format!(
                                 "a `match` entry of rule tls[{index}] of {} has no `sniHosts`",
                                 resource.label()
                             ),
                         );
-                        let fix =
-                            sole_host.and_then(|host| add_sni_hosts(&mesh.sources, item, host));
+                        let fix = sole_host.and_then(|host| add_sni_hosts(mesh, item, host));
                         out.push(with_fix(diagnostic, fix));
                     }
                 }
@@ -140,7 +138,7 @@ fn check_sni_hosts(
     let hosts: Vec<&str> = service.host_values().map(|h| h.value.as_str()).collect();
     let outside = item.sni_hosts.iter().flat_map(|s| &s.value).filter(|sni| {
         sni.value.parse::<std::net::IpAddr>().is_err()
-            && !hosts.iter().any(|host| sni_within(&sni.value, host))
+            && !hosts.iter().any(|host| host_covers(host, &sni.value))
     });
     for sni in outside {
         let diagnostic = Diagnostic::new(
@@ -178,17 +176,6 @@ fn with_fix(diagnostic: Diagnostic, fix: Option<Edit>) -> Diagnostic {
     }
 }
 
-/// Istio's rule: the SNI host must be a subset of the VirtualService host (equal, or under
-/// its wildcard).
-fn sni_within(sni: &str, host: &str) -> bool {
-    let (sni, host) = (sni.to_ascii_lowercase(), host.to_ascii_lowercase());
-    sni == host
-        || host.strip_prefix('*').is_some_and(|suffix| {
-            let sni = sni.strip_prefix('*').unwrap_or(&sni);
-            sni.len() > suffix.len() && sni.ends_with(suffix)
-        })
-}
-
 /// The VirtualService's only host as written (quotes kept), unless it is `*` or spans lines.
 fn sole_host<'s>(sources: &'s Sources, service: &VirtualService) -> Option<&'s str> {
     let hosts = &service.hosts.as_ref()?.value;
@@ -199,87 +186,34 @@ fn sole_host<'s>(sources: &'s Sources, service: &VirtualService) -> Option<&'s s
     (host.value != "*" && !written.contains(['\n', '\r'])).then_some(written)
 }
 
-/// The white space standing for the text before `offset` on its line, when that text is only
-/// indentation and a `- ` list marker (a block item); `None` otherwise.
-pub(super) fn block_item_indent(text: &str, offset: usize) -> Option<String> {
-    let before = &text[line_start(text, offset)..offset];
-    matches!(before.trim(), "" | "-").then(|| " ".repeat(before.chars().count()))
-}
-
 /// Adds `match: [{sniHosts: [host]}]` as the first key of a `tls` rule.
-fn add_match(sources: &Sources, route: &TlsRoute, host: &str) -> Option<Edit> {
-    let text = sources.text(route.span.file);
-    let start = route.span.start as usize;
+fn add_match(mesh: &Mesh, route: &TlsRoute, host: &str) -> Option<Edit> {
     let new_match = format!("match: [{{sniHosts: [{host}]}}]");
-    if text[start..].starts_with('{') {
-        return Some(Edit::insert(
-            route.span.file,
-            start + 1,
-            format!("{new_match}, "),
-        ));
-    }
-    let indent = block_item_indent(text, start)?;
-    let newline = line_break(text);
-    Some(Edit::insert(
-        route.span.file,
-        start,
-        format!("{new_match}{newline}{indent}"),
-    ))
+    let rule = mesh.node_at(route.span)?;
+    insert_one_line_entry(&mesh.sources, rule, None, &new_match)
 }
 
-/// Adds `sniHosts: [host]` to a match entry: fills an empty list, adds a line to a block
-/// entry, or an entry to a flow one.
-fn add_sni_hosts(sources: &Sources, item: &TlsMatch, host: &str) -> Option<Edit> {
+/// Adds `sniHosts: [host]` to a match entry: fills an empty list, or adds it as the last key.
+fn add_sni_hosts(mesh: &Mesh, item: &TlsMatch, host: &str) -> Option<Edit> {
     let list = format!("[{host}]");
     if let Some(sni_hosts) = &item.sni_hosts {
         return Some(Edit::replace(sni_hosts.span, list));
     }
-    if item
-        .keys
-        .iter()
-        .any(|key| sources.slice(*key) == "sniHosts")
-    {
+    let node = mesh.node_at(item.span)?;
+    if node.entry_index("sniHosts").is_some() {
         // `sniHosts:` with an empty value: a second key would be a duplicate.
         return None;
     }
-    let text = sources.text(item.span.file);
-    let written = sources.slice(item.span);
-    if let Some(inner) = written.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-        let at = item.span.start as usize + 1 + inner.trim_end().len();
-        let separator = if inner.trim().is_empty() { "" } else { ", " };
-        return Some(Edit::insert(
-            item.span.file,
-            at,
-            format!("{separator}sniHosts: {list}"),
-        ));
-    }
-    let indent = block_item_indent(text, item.span.start as usize)?;
-    Some(insert_lines_after(
-        sources,
-        item.span,
-        &indent,
-        &[format!("sniHosts: {list}")],
-    ))
+    let last = node.as_mapping()?.len().checked_sub(1);
+    insert_one_line_entry(&mesh.sources, node, last, &format!("sniHosts: {list}"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::sni_within;
     use crate::checks::fixture::{assert_fix, check};
 
     const VS: &str =
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n";
-
-    #[test]
-    fn sni_hosts_must_be_subsets_of_the_hosts() {
-        assert!(sni_within("a.example.com", "*.example.com"));
-        assert!(sni_within("*.a.example.com", "*.example.com"));
-        assert!(sni_within("A.example.com", "a.EXAMPLE.com"));
-        assert!(sni_within("anything.io", "*"));
-        assert!(!sni_within("*.example.com", "a.example.com"));
-        assert!(!sni_within("example.com", "*.example.com"));
-        assert!(!sni_within("b.com", "a.com"));
-    }
 
     #[test]
     fn flags_missing_and_foreign_sni_hosts() {

@@ -3,11 +3,10 @@
 
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::edits::line_start;
 use crate::model::{HttpRoute, Resource, TlsRoute};
 use crate::resolve::Mesh;
-use crate::source::{Sources, Span};
-use crate::yaml::{self, Entry, Node, Value};
+use crate::source::Span;
+use crate::yaml::{Entry, Node, Value};
 
 pub static CHECK: Check = Check {
     id: "unreachable-http-rule",
@@ -126,9 +125,9 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 fn check_rules(mesh: &Mesh, resource: &Resource, rules: Vec<Rule>, out: &mut Vec<Diagnostic>) {
     let mut catch_all: Option<&Rule> = None;
     // Match entries seen so far, parsed for comparison, with the rule that holds each.
-    let mut seen: Vec<(Node, &Rule, Span)> = Vec::new();
+    let mut seen: Vec<(&Node, &Rule, Span)> = Vec::new();
     for rule in &rules {
-        let primary = first_line(&mesh.sources, rule.span);
+        let primary = mesh.sources.first_line(rule.span);
         if let Some(earlier) = catch_all {
             let why = if earlier.matches.is_empty() {
                 "has no `match`"
@@ -149,7 +148,7 @@ fn check_rules(mesh: &Mesh, resource: &Resource, rules: Vec<Rule>, out: &mut Vec
                     ),
                 )
                 .related(
-                    first_line(&mesh.sources, earlier.span),
+                    mesh.sources.first_line(earlier.span),
                     format!("rule {} matches every request", earlier.label),
                 )
                 .istio_code("IST0130")
@@ -161,10 +160,10 @@ fn check_rules(mesh: &Mesh, resource: &Resource, rules: Vec<Rule>, out: &mut Vec
             catch_all = Some(rule);
             continue;
         }
-        let parsed: Vec<(Node, Span)> = rule
+        let parsed: Vec<(&Node, Span)> = rule
             .matches
             .iter()
-            .filter_map(|&span| Some((parse_match(&mesh.sources, span)?, span)))
+            .filter_map(|&span| Some((mesh.node_at(span)?, span)))
             .collect();
         let repeated: Vec<(&Rule, Span)> = parsed
             .iter()
@@ -197,7 +196,7 @@ fn check_rules(mesh: &Mesh, resource: &Resource, rules: Vec<Rule>, out: &mut Vec
             .resource(resource.reference());
             for (earlier, span) in repeated {
                 diagnostic = diagnostic.related(
-                    first_line(&mesh.sources, span),
+                    mesh.sources.first_line(span),
                     format!("the same match, in rule {}", earlier.label),
                 );
             }
@@ -205,35 +204,6 @@ fn check_rules(mesh: &Mesh, resource: &Resource, rules: Vec<Rule>, out: &mut Vec
         }
         seen.extend(parsed.into_iter().map(|(node, span)| (node, rule, span)));
     }
-}
-
-/// The first line of a list item or mapping, without a trailing comment: a short primary span
-/// for a construct that spans many lines.
-pub(super) fn first_line(sources: &Sources, span: Span) -> Span {
-    let text = sources.text(span.file);
-    let start = span.start as usize;
-    let line = &text[start..span.end as usize];
-    let line = &line[..line.find(['\r', '\n']).unwrap_or(line.len())];
-    let comment = line
-        .char_indices()
-        .find(|&(at, c)| c == '#' && line[..at].ends_with([' ', '\t']))
-        .map_or(line.len(), |(at, _)| at);
-    let end = start + line[..comment].trim_end().len();
-    Span::new(span.file, start..end)
-}
-
-/// A match entry as a YAML tree, read again from its text (the model keeps only what other
-/// checks need). The text before the entry on its first line becomes spaces, so block
-/// entries keep their indentation.
-fn parse_match(sources: &Sources, span: Span) -> Option<Node> {
-    let text = sources.text(span.file);
-    let start = line_start(text, span.start as usize);
-    let mut chunk = " ".repeat(text[start..span.start as usize].chars().count());
-    chunk.push_str(sources.slice(span));
-    yaml::parse_documents(&chunk, span.file, 0)
-        .ok()?
-        .into_iter()
-        .next()
 }
 
 /// Whether two match entries set the same conditions, ignoring layout, key order and the

@@ -1,11 +1,9 @@
 //! `wildcard-host-with-mesh`: host `*` on a VirtualService that applies to the mesh.
 
 use super::{Check, Run};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::edits::{line_start, next_line_start};
-use crate::model::{Field, Spanned, VirtualService};
-use crate::resolve::Mesh;
-use crate::source::{Sources, Span};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::edits::delete_items;
+use crate::resolve::{Mesh, applies_to_mesh};
 
 pub static CHECK: Check = Check {
     id: "wildcard-host-with-mesh",
@@ -57,14 +55,6 @@ spec:
     run: Run::OnMesh(run),
 };
 
-/// Whether a VirtualService configures the sidecars: `gateways` omitted or empty (both mean
-/// the reserved `mesh`), or listing `mesh`.
-pub(super) fn applies_to_mesh(service: &VirtualService) -> bool {
-    service.gateways.as_ref().is_none_or(|gateways| {
-        gateways.value.is_empty() || gateways.value.iter().any(|g| g.value == "mesh")
-    })
-}
-
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for (resource, service) in mesh.virtual_services() {
         if !applies_to_mesh(service) {
@@ -97,54 +87,24 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     gateways.value[index].span,
                     "binds the VirtualService to the sidecars of the mesh",
                 );
-                if gateways.value.len() > 1
-                    && let Some(edit) = delete_list_item(&mesh.sources, gateways, index)
-                {
+                let entry = gateways.value[index].span;
+                let edits = mesh.node_at(gateways.span).and_then(|list| {
+                    let at = list
+                        .as_sequence()?
+                        .iter()
+                        .position(|item| item.span == entry)?;
+                    delete_items(&mesh.sources, list, &[at])
+                });
+                if let Some(edits) = edits {
                     diagnostic = diagnostic.fix(Fix::unsafe_(
                         "Bind the VirtualService only to its Gateways (remove `mesh`)",
-                        vec![edit],
+                        edits,
                     ));
                 }
             }
             out.push(diagnostic);
         }
     }
-}
-
-/// Deletes item `index` of a list of scalars, block (`- item` on its own line) or flow
-/// (`[a, item]`). `None` when the layout is unusual (the item shares its line with something
-/// else, or a comment would be lost).
-fn delete_list_item(
-    sources: &Sources,
-    list: &Field<Vec<Spanned<String>>>,
-    index: usize,
-) -> Option<Edit> {
-    let text = sources.text(list.span.file);
-    let items = &list.value;
-    let item = items[index].span;
-    let (start, end) = if text[list.span.range()].starts_with('[') {
-        // Flow: take the separator before the item, or after it for the first item.
-        let (start, end) = match index {
-            0 => (item.start as usize, items.get(1)?.span.start as usize),
-            _ => (items[index - 1].span.end as usize, item.end as usize),
-        };
-        if text[start..end].contains('#') {
-            return None;
-        }
-        (start, end)
-    } else {
-        let start = line_start(text, item.start as usize);
-        let end = next_line_start(text, item.end as usize);
-        let alone_on_its_line = text[start..item.start as usize].trim() == "-" && {
-            let rest = text[item.end as usize..end].trim();
-            rest.is_empty() || rest.starts_with('#')
-        };
-        if !alone_on_its_line {
-            return None;
-        }
-        (start, end)
-    };
-    Some(Edit::delete(Span::new(list.span.file, start..end)))
 }
 
 #[cfg(test)]

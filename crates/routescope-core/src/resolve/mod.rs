@@ -10,6 +10,13 @@ use crate::diagnostic::Severity;
 use crate::model::*;
 use crate::settings::MeshSettings;
 use crate::source::{Sources, Span};
+use crate::yaml::Node;
+
+mod servers;
+mod tls;
+
+pub use servers::{ReachedServer, RouteKind, server_label};
+pub use tls::{Origination, TlsLevel, TlsSetting, all_tls_settings};
 
 /// All resources of one input, the text they came from, and the mesh settings.
 pub struct Mesh {
@@ -67,15 +74,6 @@ pub enum PortRef<'m> {
     Service(&'m Spanned<ServicePort>),
 }
 
-/// Where a TLS setting of a DestinationRule sits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TlsLevel {
-    Top,
-    Port(u32),
-    Subset,
-    SubsetPort(u32),
-}
-
 /// The effective mTLS mode for workloads of a namespace and what decided it.
 #[derive(Clone, Debug)]
 pub struct EffectiveMtls<'m> {
@@ -85,6 +83,8 @@ pub struct EffectiveMtls<'m> {
 }
 
 impl Mesh {
+    /// The mesh of `resources` (in input order, as [`crate::load::load`] gives them: look-ups
+    /// by span rely on it) read from `sources`.
     pub fn new(sources: Sources, settings: MeshSettings, resources: Vec<Resource>) -> Mesh {
         let mut mesh = Mesh {
             sources,
@@ -150,6 +150,17 @@ impl Mesh {
         }
     }
 
+    /// The YAML node whose span is exactly `span` (a model field's value or list item), from
+    /// the tree of the resource holding it: fixes read there what the model leaves out.
+    pub fn node_at(&self, span: Span) -> Option<&Node> {
+        // Resources stand in input order: the last one starting at or before `span` holds it.
+        let after = self
+            .resources
+            .partition_point(|r| (r.file, r.span.start) <= (span.file, span.start));
+        let resource = &self.resources[after.checked_sub(1)?];
+        resource.node.descendant(span)
+    }
+
     /// How serious a reference to something not in the input is: the input may be a partial
     /// paste unless the settings say it is complete.
     pub fn missing_reference_severity(&self) -> Severity {
@@ -201,15 +212,13 @@ impl Mesh {
         resource: &'m Resource,
         service: &'m VirtualService,
     ) -> Vec<GatewayRef<'m>> {
-        // An empty `gateways` list means `mesh`, as when it is omitted.
-        let Some(gateways) = service.gateways.as_ref().filter(|g| !g.value.is_empty()) else {
+        let Some(gateways) = written_gateways(service) else {
             return vec![GatewayRef {
                 entry: None,
                 target: GatewayTarget::Mesh,
             }];
         };
         gateways
-            .value
             .iter()
             .map(|entry| GatewayRef {
                 entry: Some(entry),
@@ -255,56 +264,6 @@ impl Mesh {
     /// Namespaces that have a Gateway of this name (for "did you mean").
     pub fn namespaces_with_gateway(&self, name: &str) -> &[String] {
         self.gateway_namespaces.get(name).map_or(&[], Vec::as_slice)
-    }
-
-    /// Does a server of a gateway in `gateway_namespace` accept VirtualService host `host`
-    /// from namespace `vs_namespace`? Server hosts may carry a namespace prefix (`ns/host`,
-    /// `./host` for the gateway's own namespace, `*/host` for any).
-    pub fn server_accepts(
-        server_host: &str,
-        gateway_namespace: &str,
-        host: &str,
-        vs_namespace: &str,
-    ) -> bool {
-        let (allowed_namespace, server_host) = match server_host.split_once('/') {
-            Some((ns, host)) => (ns, host),
-            None => ("*", server_host),
-        };
-        let namespace_ok = match allowed_namespace {
-            "*" => true,
-            "." => gateway_namespace == vs_namespace,
-            ns => ns == vs_namespace,
-        };
-        namespace_ok
-            && (hosts_intersect(server_host, host)
-                || hosts_intersect(server_host, &fqdn(host, vs_namespace)))
-    }
-
-    /// The servers of `gateway` that a VirtualService binds to: those accepting any of its
-    /// hosts.
-    pub fn bound_servers<'g>(
-        &self,
-        vs_resource: &Resource,
-        service: &VirtualService,
-        gateway_resource: &Resource,
-        gateway: &'g Gateway,
-    ) -> Vec<&'g Server> {
-        gateway
-            .servers
-            .iter()
-            .filter(|server| {
-                server.host_values().any(|server_host| {
-                    service.host_values().any(|host| {
-                        Mesh::server_accepts(
-                            &server_host.value,
-                            &gateway_resource.namespace,
-                            &host.value,
-                            &vs_resource.namespace,
-                        )
-                    })
-                })
-            })
-            .collect()
     }
 
     /// The DestinationRule that applies to traffic for `host` (written in namespace
@@ -355,44 +314,6 @@ impl Mesh {
             .find(|(resource, _)| resource.namespace == client_namespace)
             .or_else(|| candidates.first())
             .copied()
-    }
-
-    /// The TLS settings a DestinationRule applies for a port and subset, most specific first:
-    /// the subset's port level, the subset, the port level, the top level.
-    pub fn client_tls<'d>(
-        rule: &'d DestinationRule,
-        port: Option<u32>,
-        subset: Option<&str>,
-    ) -> Option<(&'d Field<ClientTls>, TlsLevel)> {
-        let for_port = |policy: &'d TrafficPolicy| {
-            let port = port?;
-            policy
-                .port_level
-                .iter()
-                .find(|level| level.port.as_ref().is_some_and(|p| p.value == port))
-                .and_then(|level| level.tls.as_ref())
-                .map(|tls| (tls, port))
-        };
-        let subset_policy = subset
-            .and_then(|name| {
-                rule.subsets
-                    .iter()
-                    .find(|s| s.name.as_ref().is_some_and(|n| n.value == name))
-            })
-            .and_then(|s| s.traffic_policy.as_ref());
-        if let Some(policy) = subset_policy {
-            if let Some((tls, port)) = for_port(&policy.value) {
-                return Some((tls, TlsLevel::SubsetPort(port)));
-            }
-            if let Some(tls) = &policy.value.tls {
-                return Some((tls, TlsLevel::Subset));
-            }
-        }
-        let policy = &rule.traffic_policy.as_ref()?.value;
-        if let Some((tls, port)) = for_port(policy) {
-            return Some((tls, TlsLevel::Port(port)));
-        }
-        policy.tls.as_ref().map(|tls| (tls, TlsLevel::Top))
     }
 
     /// The ports that ServiceEntries and Services declare for `host` (written in `namespace`).
@@ -519,6 +440,20 @@ impl Mesh {
     }
 }
 
+/// The `gateways` a VirtualService lists; `None` when it lists none: omitted and empty both
+/// mean the reserved `mesh`.
+fn written_gateways(service: &VirtualService) -> Option<&[Spanned<String>]> {
+    let gateways = &service.gateways.as_ref()?.value;
+    (!gateways.is_empty()).then_some(gateways.as_slice())
+}
+
+/// Whether a VirtualService configures the sidecars of the mesh: its `gateways` list none
+/// (omitted or empty), or `mesh`. Agrees with [`Mesh::gateway_refs`] naming
+/// [`GatewayTarget::Mesh`].
+pub fn applies_to_mesh(service: &VirtualService) -> bool {
+    written_gateways(service).is_none_or(|gateways| gateways.iter().any(|g| g.value == "mesh"))
+}
+
 /// Expands a short host name (`reviews`) to `reviews.<namespace>.svc.cluster.local`; names
 /// with a dot and wildcards are kept as written.
 pub fn fqdn(host: &str, namespace: &str) -> String {
@@ -545,9 +480,76 @@ pub fn hosts_intersect(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b) || covers(a, b) || covers(b, a)
 }
 
+/// Whether host pattern `pattern` matches every name `host` matches (wildcards only
+/// leftmost): `*.example.com` covers `a.example.com` and `*.a.example.com`, not
+/// `example.com`; a VirtualService host covers the SNI hosts of its `tls` rules this way.
+pub fn host_covers(pattern: &str, host: &str) -> bool {
+    let (pattern, host) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    pattern == host
+        || pattern
+            .strip_prefix('*')
+            .is_some_and(|suffix| host.len() > suffix.len() && host.ends_with(suffix))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::load;
+
+    /// The resolved mesh of one file of `text`, with default settings.
+    pub(super) fn mesh(text: &str) -> Mesh {
+        let sources = Sources::single("t.yaml", text);
+        let resources = load(&sources, "default").resources;
+        Mesh::new(sources, MeshSettings::default(), resources)
+    }
+
+    fn virtual_service<'m>(mesh: &'m Mesh, name: &str) -> (&'m Resource, &'m VirtualService) {
+        mesh.virtual_services()
+            .find(|(resource, _)| resource.name.value == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn applies_to_mesh_agrees_with_the_gateway_references() {
+        let mesh = mesh(
+            "kind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: omitted}\n---\nkind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: empty}\nspec: {gateways: []}\n---\nkind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: listed}\nspec: {gateways: [gw, mesh]}\n---\nkind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: gateway-only}\nspec: {gateways: [gw]}\n",
+        );
+        for (name, expected) in [
+            ("omitted", true),
+            ("empty", true),
+            ("listed", true),
+            ("gateway-only", false),
+        ] {
+            let (resource, service) = virtual_service(&mesh, name);
+            let refers_to_mesh = mesh
+                .gateway_refs(resource, service)
+                .iter()
+                .any(|reference| matches!(reference.target, GatewayTarget::Mesh));
+            assert_eq!(applies_to_mesh(service), expected, "{name}");
+            assert_eq!(refers_to_mesh, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn node_at_finds_fields_in_every_resource() {
+        let text = "# é\nkind: List\napiVersion: v1\nitems:\n- kind: VirtualService\n  apiVersion: networking.istio.io/v1\n  metadata: {name: a}\n  spec: {hosts: [a], gateways: [☕]}\n---\nkind: Deployment\n---\nkind: VirtualService\napiVersion: networking.istio.io/v1\nmetadata: {name: b}\nspec:\n  hosts:\n  - b\n";
+        let mesh = mesh(text);
+        for name in ["a", "b"] {
+            let (_, service) = virtual_service(&mesh, name);
+            let hosts = service.hosts.as_ref().unwrap();
+            let node = mesh.node_at(hosts.span).unwrap();
+            assert_eq!(node.as_sequence().unwrap()[0].as_str(), Some(name));
+        }
+        let (resource, service) = virtual_service(&mesh, "a");
+        let gateway = &service.gateways.as_ref().unwrap().value[0];
+        assert_eq!(mesh.node_at(gateway.span).unwrap().as_str(), Some("☕"));
+        assert!(std::ptr::eq(
+            mesh.node_at(resource.span).unwrap(),
+            &resource.node
+        ));
+        let comment = Span::new(resource.file, 0..4);
+        assert_eq!(mesh.node_at(comment), None);
+    }
 
     #[test]
     fn wildcards_match_only_leftmost_labels() {
@@ -561,6 +563,18 @@ mod tests {
     }
 
     #[test]
+    fn host_patterns_cover_sni_hosts_within_them() {
+        assert!(host_covers("*.example.com", "a.example.com"));
+        assert!(host_covers("*.example.com", "*.a.example.com"));
+        assert!(host_covers("a.EXAMPLE.com", "A.example.com"));
+        assert!(host_covers("*", "anything.io"));
+        assert!(host_covers("*.example.com", "*.example.com"));
+        assert!(!host_covers("a.example.com", "*.example.com"));
+        assert!(!host_covers("*.example.com", "example.com"));
+        assert!(!host_covers("a.com", "b.com"));
+    }
+
+    #[test]
     fn short_names_expand_in_their_namespace() {
         assert_eq!(
             fqdn("reviews", "bookinfo"),
@@ -568,43 +582,6 @@ mod tests {
         );
         assert_eq!(fqdn("httpbin.org", "bookinfo"), "httpbin.org");
         assert_eq!(fqdn("*", "bookinfo"), "*");
-    }
-
-    #[test]
-    fn server_host_namespace_prefixes() {
-        assert!(Mesh::server_accepts(
-            "*/a.com",
-            "istio-system",
-            "a.com",
-            "default"
-        ));
-        assert!(Mesh::server_accepts(
-            "default/a.com",
-            "istio-system",
-            "a.com",
-            "default"
-        ));
-        assert!(!Mesh::server_accepts(
-            "prod/a.com",
-            "istio-system",
-            "a.com",
-            "default"
-        ));
-        assert!(Mesh::server_accepts(
-            "./a.com", "default", "a.com", "default"
-        ));
-        assert!(!Mesh::server_accepts(
-            "./a.com",
-            "istio-system",
-            "a.com",
-            "default"
-        ));
-        assert!(Mesh::server_accepts(
-            "*",
-            "istio-system",
-            "reviews",
-            "default"
-        ));
     }
 
     #[test]
