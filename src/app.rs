@@ -39,6 +39,8 @@ struct Ui {
     editor: StoredValue<Option<Editor>, LocalStorage>,
     /// Text waiting for analysis (coalesces bursts of keystrokes into one analysis).
     pending: StoredValue<Option<String>>,
+    /// A save is scheduled (saving waits for a pause in typing: large texts are slow to store).
+    save_scheduled: StoredValue<bool>,
     settings: RwSignal<MeshSettings>,
     panel: RwSignal<Panel>,
     learn: RwSignal<Option<&'static str>>,
@@ -83,7 +85,16 @@ impl Ui {
         let revision = self.revision.get_untracked() + 1;
         browser::mark_analysis(revision, browser::now_ms() - started);
         self.revision.set(revision);
-        self.save();
+        if !self.save_scheduled.get_value() {
+            self.save_scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    self.save_scheduled.set_value(false);
+                    self.save();
+                },
+                Duration::from_millis(400),
+            );
+        }
     }
 
     fn save(self) {
@@ -190,6 +201,7 @@ pub fn App() -> impl IntoView {
         revision: RwSignal::new(0),
         editor: StoredValue::new_local(None),
         pending: StoredValue::new(None),
+        save_scheduled: StoredValue::new(false),
         settings: RwSignal::new(opened.settings.clone()),
         panel: RwSignal::new(Panel::Problems),
         learn: RwSignal::new(None),
@@ -217,6 +229,9 @@ pub fn App() -> impl IntoView {
             _ => format!("Routescope — {errors} errors, {warnings} warnings"),
         });
     });
+
+    // Saving waits for a pause in typing; leaving the page must not lose the last edits.
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| ui.save());
 
     let editor_host = NodeRef::<leptos::html::Div>::new();
     editor_host.on_load(move |host| {
