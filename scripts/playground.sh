@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Until the web playground lands, this builds the `routescope` CLI and runs it on the bundled
-# examples of the seed documents' mistakes (broken and fixed), printing its diagnostics.
+# Builds the Routescope playground and serves it on http://127.0.0.1:8080 (the seed's
+# gateway/VirtualService TLS mismatch opens first). Installs what it needs when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p routescope-cli
-./target/release/routescope check --fail-on never examples/
+source scripts/setup.sh
+exec trunk serve --release --address 127.0.0.1 --port "${PORT:-8080}"

@@ -242,3 +242,32 @@ fn help_documents_the_flags() {
         assert!(help.contains(flag), "{flag} not in --help");
     }
 }
+
+/// `routescope check --fix` on each seed example prints YAML that `routescope check` finds
+/// clean. The shared-certificate merge changes which Gateway serves which host, so it is an
+/// unsafe fix by design: that example needs `--unsafe-fixes`.
+#[test]
+fn fixing_the_seed_examples_leaves_them_clean() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".fixed.yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut args = vec!["check", "--fix"];
+        if name.starts_with("gateways-share-certificate") {
+            args.push("--unsafe-fixes");
+        }
+        args.push("-");
+        let fixed = routescope(&args, Some(&text));
+        let fixed = stdout(&fixed);
+        assert_ne!(fixed, text, "{name}: --fix changed nothing");
+        let again = routescope(&["check", "-"], Some(&fixed));
+        assert_eq!(again.status.code(), Some(0), "{name}:\n{}", stdout(&again));
+        checked += 1;
+    }
+    assert_eq!(checked, 7, "one broken example per seed mistake");
+}

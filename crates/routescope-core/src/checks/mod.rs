@@ -74,6 +74,38 @@ impl Check {
     }
 }
 
+/// CHECKS.md: a table of every check, then each check's full docs (headings one level
+/// down). A meta-test keeps the committed file equal to this.
+pub fn checks_markdown() -> String {
+    let mut out = String::from(
+        "# Routescope checks\n\nGenerated from the checks' own docs (`routescope explain <id>` prints the same); do not edit by hand.\n\n| id | Istio code | what it reports |\n|---|---|---|\n",
+    );
+    for check in registry() {
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} |\n",
+            check.id,
+            check.id,
+            check.istio_code.unwrap_or(""),
+            check.summary.replace('|', "\\|")
+        ));
+    }
+    for check in registry() {
+        out.push('\n');
+        let mut in_code = false;
+        for line in check.render_docs().lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code && line.starts_with('#') {
+                out.push('#');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Every check, sorted by id.
 pub fn registry() -> &'static [&'static Check] {
     REGISTRY
@@ -114,6 +146,20 @@ mod meta_tests {
     use super::*;
     use crate::settings::MeshSettings;
     use crate::source::Sources;
+
+    #[test]
+    fn checks_md_is_generated_from_the_docs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../CHECKS.md");
+        let generated = checks_markdown();
+        if std::env::var_os("UPDATE_CHECKS_MD").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "CHECKS.md is out of date: run `UPDATE_CHECKS_MD=1 cargo test -p routescope-core checks_md`"
+        );
+    }
 
     #[test]
     fn registry_is_sorted_and_unique() {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building and testing Routescope needs, skipping whatever is already there:
+# the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, the npm packages
+# of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt), and with `--browser`
+# Debian's chromium and chromium-driver. Sourced by playground.sh and test.sh.
+set -euo pipefail
+
+need_browser=false
+[ "${1:-}" = "--browser" ] && need_browser=true
+
+say() { printf '==> %s\n' "$*"; }
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
+  say "installing trunk 0.21.14 (about 10 minutes on 2 cores)"
+  cargo install --locked trunk --version 0.21.14
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
+  say "installing wasm-bindgen-cli 0.2.130"
+  # Without --locked: its lockfile pins a crate version the registry here does not serve.
+  cargo install wasm-bindgen-cli --version 0.2.130
+fi
+if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
+  say "installing the editor's npm packages"
+  (cd js && npm ci --no-audit --no-fund)
+fi
+# trunk picks the first wasm-opt on PATH: npm's binaryen 132 (Debian's 108 breaks the wasm).
+export PATH="$PWD/js/node_modules/.bin:$PATH"
+
+if $need_browser && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
+  say "installing chromium and chromium-driver"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
+# Trunk builds offline: fetch the crates once.
+cargo fetch --locked >/dev/null
