@@ -226,7 +226,11 @@ pub fn App() -> impl IntoView {
         let (errors, warnings, _) = ui.session.with_value(Session::counts);
         browser::set_title(&match (errors, warnings) {
             (0, 0) => "Routescope — no problems".to_string(),
-            _ => format!("Routescope — {errors} errors, {warnings} warnings"),
+            _ => format!(
+                "Routescope — {}, {}",
+                counted(errors, "error"),
+                counted(warnings, "warning")
+            ),
         });
     });
 
@@ -320,6 +324,14 @@ fn open_files(ui: Ui, files: web_sys::FileList) {
     });
 }
 
+fn counted(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
 fn severity_icon(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "✖",
@@ -350,9 +362,9 @@ fn Header(ui: Ui) -> impl IntoView {
                 {move || {
                     let (errors, warnings, infos) = counts();
                     view! {
-                        <span class="count error" title="errors">{severity_icon(Severity::Error)} " " {errors} " errors"</span>
-                        <span class="count warning" title="warnings">{severity_icon(Severity::Warning)} " " {warnings} " warnings"</span>
-                        <span class="count info" title="infos">{severity_icon(Severity::Info)} " " {infos} " infos"</span>
+                        <span class="count error">{severity_icon(Severity::Error)} " " {counted(errors, "error")}</span>
+                        <span class="count warning">{severity_icon(Severity::Warning)} " " {counted(warnings, "warning")}</span>
+                        <span class="count info">{severity_icon(Severity::Info)} " " {counted(infos, "info")}</span>
                     }
                 }}
             </p>
@@ -471,7 +483,20 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
                 on:keydown=on_key>
                 <For each=move || problems.get().into_iter().enumerate()
                     key=|(index, problem)| (*index, problem.id, problem.message.clone())
-                    children=move |(index, problem)| view! { <ProblemRow ui=ui problem=problem index=index selected=selected/> }/>
+                    children=move |(index, problem)| {
+                        // Problems come most severe first: a heading opens each severity.
+                        let opens_group = index == 0
+                            || problems.with_untracked(|p| p[index - 1].severity != problem.severity);
+                        let heading = opens_group.then(|| {
+                            let label = match problem.severity {
+                                Severity::Error => "Errors",
+                                Severity::Warning => "Warnings",
+                                Severity::Info => "Notes (info)",
+                            };
+                            view! { <li role="presentation" class="group">{label}</li> }
+                        });
+                        view! { {heading} <ProblemRow ui=ui problem=problem index=index selected=selected/> }
+                    }/>
             </ul>
         </section>
     }
