@@ -269,16 +269,14 @@ pub fn App() -> impl IntoView {
                     <div class="editor-host" node_ref=editor_host></div>
                 </section>
                 <aside class="side" aria-label="Analysis">
-                    <Show when=move || !embed fallback=move || view! { <ProblemsPanel ui=ui/> }>
-                        <Tabs ui=ui/>
-                        {move || match ui.panel.get() {
-                            Panel::Problems => view! { <ProblemsPanel ui=ui/> }.into_any(),
-                            Panel::Learn => view! { <LearnPanel ui=ui/> }.into_any(),
-                            Panel::Corrected => view! { <CorrectedPanel ui=ui/> }.into_any(),
-                            Panel::Examples => view! { <ExamplesPanel ui=ui/> }.into_any(),
-                            Panel::Settings => view! { <SettingsPanel ui=ui/> }.into_any(),
-                        }}
-                    </Show>
+                    {(!embed).then(|| view! { <Tabs ui=ui/> })}
+                    {move || match (embed, ui.panel.get()) {
+                        (true, _) | (_, Panel::Problems) => view! { <ProblemsPanel ui=ui/> }.into_any(),
+                        (_, Panel::Learn) => view! { <LearnPanel ui=ui/> }.into_any(),
+                        (_, Panel::Corrected) => view! { <CorrectedPanel ui=ui/> }.into_any(),
+                        (_, Panel::Examples) => view! { <ExamplesPanel ui=ui/> }.into_any(),
+                        (_, Panel::Settings) => view! { <SettingsPanel ui=ui/> }.into_any(),
+                    }}
                 </aside>
             </main>
             <FixDialog ui=ui/>
@@ -368,7 +366,7 @@ fn Header(ui: Ui) -> impl IntoView {
                     }
                 }}
             </p>
-            <Show when=move || !ui.embed>
+            {(!ui.embed).then(|| view! {
                 <nav class="actions" aria-label="Actions">
                     <button class="primary" on:click=move |_| ui.fix_all_safe()
                         title="Apply every safe fix (one Ctrl+Z undoes it)">"Fix all safe"</button>
@@ -385,7 +383,7 @@ fn Header(ui: Ui) -> impl IntoView {
                             input.set_value("");
                         }/>
                 </nav>
-            </Show>
+            })}
         </header>
     }
 }
@@ -415,13 +413,13 @@ fn NoticeBar(ui: Ui) -> impl IntoView {
                     </div>
                 }
             })}
-            <Show when=move || ui.draft.get().is_some() && !ui.embed>
+            {move || (ui.draft.get().is_some() && !ui.embed).then(|| view! {
                 <div class="notice info">
                     <span>"A previous text was replaced."</span>
                     <button on:click=move |_| ui.restore_draft()>"Restore previous text"</button>
                     <button class="quiet" on:click=move |_| { ui.draft.set(None); browser::local_remove(DRAFT); }>"Discard it"</button>
                 </div>
-            </Show>
+            })}
         </div>
     }
 }
@@ -475,18 +473,16 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
     };
     view! {
         <section class="panel problems" aria-label="Problems">
-            <Show when=move || problems.with(Vec::is_empty)>
-                <p class="empty">"No problems found. ✔"</p>
-            </Show>
+            {move || problems.with(Vec::is_empty).then(|| view! { <p class="empty">"No problems found. ✔"</p> })}
             <ul class="problem-list" role="listbox" tabindex="0" aria-label="Problems, most severe first"
                 aria-activedescendant=move || format!("problem-{}", selected.get())
                 on:keydown=on_key>
-                <For each=move || problems.get().into_iter().enumerate()
-                    key=|(index, problem)| (*index, problem.id, problem.message.clone())
-                    children=move |(index, problem)| {
+                {move || {
+                    let problems = problems.get();
+                    (0..problems.len()).map(|index| {
+                        let problem = problems[index].clone();
                         // Problems come most severe first: a heading opens each severity.
-                        let opens_group = index == 0
-                            || problems.with_untracked(|p| p[index - 1].severity != problem.severity);
+                        let opens_group = index == 0 || problems[index - 1].severity != problem.severity;
                         let heading = opens_group.then(|| {
                             let label = match problem.severity {
                                 Severity::Error => "Errors",
@@ -496,7 +492,8 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
                             view! { <li role="presentation" class="group">{label}</li> }
                         });
                         view! { {heading} <ProblemRow ui=ui problem=problem index=index selected=selected/> }
-                    }/>
+                    }).collect_view()
+                }}
             </ul>
         </section>
     }

@@ -130,9 +130,7 @@ impl Node {
     pub fn describe(&self) -> &'static str {
         match &self.value {
             Value::Scalar(scalar) if scalar.is_null() => "an empty value",
-            Value::Scalar(scalar) if scalar.plain && scalar.text.parse::<f64>().is_ok() => {
-                "a number"
-            }
+            Value::Scalar(scalar) if scalar.plain && looks_numeric(&scalar.text) => "a number",
             Value::Scalar(_) => "a string",
             Value::Mapping(_) => "a mapping",
             Value::Sequence(_) => "a list",
@@ -204,6 +202,15 @@ fn containing<T>(children: &[T], node: impl Fn(&T) -> &Node, span: Span) -> Opti
         .filter(contains)
         .or_else(|| children.iter().find(contains))
         .map(node)
+}
+
+/// `12`, `-3`, `1.5`, `.5`: what YAML reads as a number, for messages.
+fn looks_numeric(text: &str) -> bool {
+    let digits = text.trim_start_matches(['-', '+']);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn rebase(span: Span, file: FileId, delta: u32) -> Span {

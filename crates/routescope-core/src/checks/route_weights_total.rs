@@ -126,7 +126,11 @@ fn check_rule(
     } else {
         let shares: Vec<String> = weights
             .iter()
-            .map(|w| format!("{:.1}%", w.unwrap_or(0) as f64 * 100.0 / total as f64))
+            .map(|w| {
+                // Tenths of a percent in integers, rounded half up (no float formatting).
+                let tenths = (w.unwrap_or(0) * 1000 + total / 2) / total;
+                format!("{}.{}%", tenths / 10, tenths % 10)
+            })
             .collect();
         let mut effect = format!(
             "older Istio releases reject it and current ones split the traffic {}",
