@@ -15,11 +15,12 @@ use crate::browser;
 use crate::editor::{Editor, Handlers};
 use crate::examples::{self, EXAMPLES};
 use crate::markdown::{self, Block, Inline};
-use crate::session::{FixPreview, Problem, Session, join_files};
+use crate::session::{FixPreview, Problem, Session, apply_editor_change, join_files};
 use crate::start::{Notice, needs_draft, start};
 
 const SAVED: &str = "routescope:v1";
 const DRAFT: &str = "routescope:v1:draft";
+const SAVE_PAUSE_MS: f64 = 400.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Panel {
@@ -37,10 +38,14 @@ struct Ui {
     /// Bumped after each analysis; views that show analysis results read it.
     revision: RwSignal<u64>,
     editor: StoredValue<Option<Editor>, LocalStorage>,
-    /// Text waiting for analysis (coalesces bursts of keystrokes into one analysis).
-    pending: StoredValue<Option<String>>,
+    /// The editor's text, kept equal to it change by change (never copied whole per keystroke).
+    text: StoredValue<String>,
+    /// An analysis is scheduled (coalesces bursts of changes into one analysis).
+    analysis_scheduled: StoredValue<bool>,
     /// A save is scheduled (saving waits for a pause in typing: large texts are slow to store).
     save_scheduled: StoredValue<bool>,
+    /// When the text last changed (ms since navigation).
+    last_edit: StoredValue<f64>,
     settings: RwSignal<MeshSettings>,
     panel: RwSignal<Panel>,
     learn: RwSignal<Option<&'static str>>,
@@ -60,20 +65,22 @@ impl Ui {
         });
     }
 
-    /// The editor reported a new text: analyse it soon (once per burst).
-    fn text_changed(self, text: String) {
-        let already_scheduled = self.pending.with_value(Option::is_some);
-        self.pending.set_value(Some(text));
-        if !already_scheduled {
-            set_timeout(move || self.analyze_pending(), Duration::ZERO);
+    /// The editor reported a change: apply it to our copy of the text and analyse soon
+    /// (once per burst of changes).
+    fn text_changed(self, from: usize, to: usize, insert: &str) {
+        self.text
+            .update_value(|text| apply_editor_change(text, from, to, insert));
+        if !self.analysis_scheduled.get_value() {
+            self.analysis_scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    self.analysis_scheduled.set_value(false);
+                    let text = self.text.get_value();
+                    self.analyze(text, self.settings.get_untracked());
+                },
+                Duration::ZERO,
+            );
         }
-    }
-
-    fn analyze_pending(self) {
-        let Some(text) = self.pending.try_update_value(Option::take).flatten() else {
-            return;
-        };
-        self.analyze(text, self.settings.get_untracked());
     }
 
     fn analyze(self, text: String, settings: MeshSettings) {
@@ -85,15 +92,23 @@ impl Ui {
         let revision = self.revision.get_untracked() + 1;
         browser::mark_analysis(revision, browser::now_ms() - started);
         self.revision.set(revision);
+        self.last_edit.set_value(browser::now_ms());
         if !self.save_scheduled.get_value() {
             self.save_scheduled.set_value(true);
-            set_timeout(
-                move || {
-                    self.save_scheduled.set_value(false);
-                    self.save();
-                },
-                Duration::from_millis(400),
-            );
+            self.save_after_pause();
+        }
+    }
+
+    /// Saves once typing has paused for [`SAVE_PAUSE_MS`]: storing a large text takes
+    /// milliseconds that a keystroke should not wait for.
+    fn save_after_pause(self) {
+        let waited = browser::now_ms() - self.last_edit.get_value();
+        if waited >= SAVE_PAUSE_MS {
+            self.save_scheduled.set_value(false);
+            self.save();
+        } else {
+            let rest = Duration::from_millis((SAVE_PAUSE_MS - waited) as u64 + 1);
+            set_timeout(move || self.save_after_pause(), rest);
         }
     }
 
@@ -200,8 +215,10 @@ pub fn App() -> impl IntoView {
         session: StoredValue::new(Session::new(opened.text.clone(), opened.settings.clone())),
         revision: RwSignal::new(0),
         editor: StoredValue::new_local(None),
-        pending: StoredValue::new(None),
+        text: StoredValue::new(String::new()),
+        analysis_scheduled: StoredValue::new(false),
         save_scheduled: StoredValue::new(false),
+        last_edit: StoredValue::new(0.0),
         settings: RwSignal::new(opened.settings.clone()),
         panel: RwSignal::new(Panel::Problems),
         learn: RwSignal::new(None),
@@ -245,12 +262,21 @@ pub fn App() -> impl IntoView {
             &host,
             &text,
             Handlers {
-                on_change: Box::new(move |text| ui.text_changed(text)),
+                on_change: Box::new(move |from, to, insert| {
+                    ui.text_changed(from as usize, to as usize, &insert)
+                }),
                 on_fix: Box::new(move |id, index| ui.fix(id as usize, index as usize)),
                 on_learn: Box::new(move |check| ui.learn(&check)),
             },
             read_only,
         );
+        // The editor normalises line breaks: our copy starts from its text, not ours.
+        let normalised = editor.text();
+        if normalised != text {
+            ui.session
+                .update_value(|s| s.update(normalised.clone(), ui.settings.get_untracked()));
+        }
+        ui.text.set_value(normalised);
         editor.set_diagnostics(&ui.session.with_value(Session::editor_diagnostics_json));
         ui.editor.set_value(Some(editor));
         ui.revision.set(1);

@@ -18,13 +18,16 @@ extern "C" {
     fn apply_edits(handle: &JsValue, json: &str);
     #[wasm_bindgen(js_name = replaceAll)]
     fn replace_all(handle: &JsValue, text: &str);
+    #[wasm_bindgen(js_name = getText)]
+    fn get_text(handle: &JsValue) -> String;
     #[wasm_bindgen(js_name = revealRange)]
     fn reveal_range(handle: &JsValue, from: u32, to: u32);
 }
 
 /// What the editor reports back.
 pub struct Handlers {
-    pub on_change: Box<dyn FnMut(String)>,
+    /// A change: UTF-16 range of the previous text and its replacement.
+    pub on_change: Box<dyn FnMut(u32, u32, String)>,
     pub on_fix: Box<dyn FnMut(u32, u32)>,
     pub on_learn: Box<dyn FnMut(String)>,
 }
@@ -48,7 +51,7 @@ impl Editor {
             js_sys::Reflect::set(&object, &JsValue::from_str(name), value)
                 .expect("setting a property of a plain object");
         };
-        let on_change = Closure::<dyn FnMut(String)>::new(handlers.on_change);
+        let on_change = Closure::<dyn FnMut(u32, u32, String)>::new(handlers.on_change);
         let on_fix = Closure::<dyn FnMut(u32, u32)>::new(handlers.on_fix);
         let on_learn = Closure::<dyn FnMut(String)>::new(handlers.on_learn);
         set("onChange", on_change.as_ref());
@@ -61,6 +64,11 @@ impl Editor {
         Editor {
             handle: create_editor(parent, text, &object, read_only),
         }
+    }
+
+    /// The editor's text (line breaks normalised to `\n`).
+    pub fn text(&self) -> String {
+        get_text(&self.handle)
     }
 
     pub fn set_diagnostics(&self, json: &str) {

@@ -265,6 +265,18 @@ fn positions(analysis: &Analysis) -> (Utf16Map, LineIndex) {
     (Utf16Map::new(text), LineIndex::new(text))
 }
 
+/// Applies one editor change to `text`: `from..to` in UTF-16 units (the editor's positions)
+/// replaced by `insert`. Positions past the end or inside a character are clamped.
+pub fn apply_editor_change(text: &mut String, from: usize, to: usize, insert: &str) {
+    let (start, end) = if text.is_ascii() {
+        (from.min(text.len()), to.min(text.len()))
+    } else {
+        let map = Utf16Map::new(text);
+        (map.to_byte(from), map.to_byte(to))
+    };
+    text.replace_range(start..end.max(start), insert);
+}
+
 /// Several opened or dropped files as one stream: each file's documents, `---` between files,
 /// and a comment naming the file so people can tell them apart.
 pub fn join_files(files: &[(String, String)]) -> String {
@@ -360,6 +372,21 @@ mod tests {
         let text = "a\"b\\c\nd\te\u{1}f\u{2028}<img src=x>é";
         let parsed: serde_json::Value = serde_json::from_str(&json_string(text)).unwrap();
         assert_eq!(parsed, text);
+    }
+
+    #[test]
+    fn editor_changes_apply_in_utf16_positions() {
+        let mut text = "a: é😀\nb: 1\n".to_string();
+        // "b" is at UTF-16 offset 7 (a: é = 4, 😀 = 2, \n = 1).
+        apply_editor_change(&mut text, 7, 8, "c");
+        assert_eq!(text, "a: é😀\nc: 1\n");
+        apply_editor_change(&mut text, 3, 6, "x");
+        assert_eq!(text, "a: x\nc: 1\n");
+        apply_editor_change(&mut text, 99, 99, "end");
+        assert_eq!(text, "a: x\nc: 1\nend");
+        let mut ascii = "key: value".to_string();
+        apply_editor_change(&mut ascii, 5, 10, "other");
+        assert_eq!(ascii, "key: other");
     }
 
     #[test]

@@ -206,7 +206,16 @@ const reporter = EditorView.updateListener.of((update) => {
 
 function report(update) {
   const handlers = update.state.facet(handlersFacet);
-  if (update.docChanged) callHandler(handlers.onChange, update.state.doc.toString());
+  if (update.docChanged) {
+    // The changes, not the whole text: copying a large document on every keystroke costs more
+    // than the analysis. Positions are in the old document; reported last first, so applying
+    // them in order keeps the earlier positions valid.
+    const changes = [];
+    update.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+      changes.push([fromA, toA, inserted.toString()]);
+    });
+    for (let i = changes.length - 1; i >= 0; i--) callHandler(handlers.onChange, ...changes[i]);
+  }
   if (typeof handlers.onSelect === "function") {
     const d = cursorDiagnostic(update.state);
     const id = d ? d.id : null;
@@ -397,7 +406,7 @@ function toLint(d) {
 
 /**
  * Creates the editor inside `parent` and returns its handle (the EditorView).
- * handlers: { onChange(text), onFix(diagnosticId, fixIndex), onLearn(checkId), onSelect?(diagnosticId) }
+ * handlers: { onChange(from, to, insert), onFix(diagnosticId, fixIndex), onLearn(checkId), onSelect?(diagnosticId) }
  * Keyboard: Tab indents; press Esc then Tab (or Ctrl-M to toggle) to move focus out of the editor.
  */
 export function createEditor(parent, text, handlers, readOnly) {
