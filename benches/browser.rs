@@ -9,7 +9,6 @@ mod support;
 use std::io::Write;
 use std::time::Duration;
 
-use fantoccini::Locator;
 use routescope_core::settings::MeshSettings;
 use routescope_core::{share, synthetic};
 
@@ -97,13 +96,7 @@ async fn main() {
         browser
             .js("document.querySelector('.cm-content').addEventListener('keydown', () => { window.keyAt = performance.now(); }, true)")
             .await;
-        let editor = browser
-            .client
-            .find(Locator::Css(".cm-content"))
-            .await
-            .unwrap();
-        editor.click().await.unwrap();
-        editor.send_keys("\u{E009}\u{E010}\u{E000}").await.unwrap();
+        let editor = browser.editor_at_end().await;
         let mut times = Vec::new();
         let mut analysis = Vec::new();
         for _ in 0..KEYSTROKES {

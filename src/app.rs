@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use routescope_core::checks;
-use routescope_core::diagnostic::{Applicability, Severity};
+use routescope_core::diagnostic::{Applicability, Counts, Severity, counted};
 use routescope_core::model::{MtlsMode, Named};
 use routescope_core::settings::{MeshSettings, is_namespace};
 use routescope_core::share;
@@ -240,10 +240,10 @@ pub fn App() -> impl IntoView {
 
     Effect::new(move |_| {
         ui.revision.track();
-        let (errors, warnings, _) = ui.session.with_value(Session::counts);
-        browser::set_title(&match (errors, warnings) {
+        let counts = ui.session.with_value(Session::counts);
+        browser::set_title(&match (counts.errors, counts.warnings) {
             (0, 0) => "Routescope — no problems".to_string(),
-            _ => format!(
+            (errors, warnings) => format!(
                 "Routescope — {}, {}",
                 counted(errors, "error"),
                 counted(warnings, "warning")
@@ -348,14 +348,6 @@ fn open_files(ui: Ui, files: web_sys::FileList) {
     });
 }
 
-fn counted(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
-}
-
 fn severity_icon(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "✖",
@@ -384,7 +376,7 @@ fn Header(ui: Ui) -> impl IntoView {
             <h1 class="brand">"Routescope"</h1>
             <p class="counts" role="status" aria-live="polite">
                 {move || {
-                    let (errors, warnings, infos) = counts();
+                    let Counts { errors, warnings, infos } = counts();
                     view! {
                         <span class="count error">{severity_icon(Severity::Error)} " " {counted(errors, "error")}</span>
                         <span class="count warning">{severity_icon(Severity::Warning)} " " {counted(warnings, "warning")}</span>
@@ -424,7 +416,7 @@ fn NoticeBar(ui: Ui) -> impl IntoView {
                     Notice::Error(text) => ("notice error", text, None),
                     Notice::Link(url) => (
                         "notice info",
-                        format!("Link copied ({} characters). The text travels in the link itself, never to a server.", url.len()),
+                        format!("Share link ready ({} characters; copied to the clipboard where the browser allows it). The text travels in the link itself, never to a server.", url.len()),
                         Some(url),
                     ),
                 };

@@ -2,7 +2,7 @@
 //! answer the page shows (editor diagnostics, problems, fixes, diffs), in the editor's UTF-16
 //! positions. The Leptos components only display these answers and pass edits back.
 
-use routescope_core::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use routescope_core::diagnostic::{Applicability, Counts, Diagnostic, Fix, Severity};
 use routescope_core::load::DocumentCache;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
@@ -82,19 +82,8 @@ impl Session {
         &self.analysis.diagnostics
     }
 
-    /// Errors, warnings and infos.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let count = |s| {
-            self.diagnostics()
-                .iter()
-                .filter(|d| d.severity == s)
-                .count()
-        };
-        (
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info),
-        )
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.diagnostics())
     }
 
     /// The editor (UTF-16) range of a byte range.
@@ -325,7 +314,12 @@ mod tests {
         assert_eq!(problems[0].check, "unknown-gateway");
         assert_eq!((problems[0].line, problems[0].column), (7, 14));
         assert!(problems[0].has_safe_fix);
-        assert_eq!(session().counts(), (0, 1, 0));
+        let warning_only = Counts {
+            errors: 0,
+            warnings: 1,
+            infos: 0,
+        };
+        assert_eq!(session().counts(), warning_only);
     }
 
     #[test]
@@ -351,7 +345,7 @@ mod tests {
         assert_eq!(edits.as_array().unwrap().len(), 1);
         let corrected = session.corrected(Applicability::Safe).text;
         session.update(corrected, MeshSettings::default());
-        assert_eq!(session.counts(), (0, 0, 0));
+        assert_eq!(session.counts(), Counts::default());
         assert_eq!(session.fix_all_safe_json(), None);
     }
 
@@ -363,7 +357,11 @@ mod tests {
             ..MeshSettings::default()
         };
         session.update(BROKEN.to_string(), settings.clone());
-        assert_eq!(session.counts(), (0, 0, 0), "the bare name now resolves");
+        assert_eq!(
+            session.counts(),
+            Counts::default(),
+            "the bare name now resolves"
+        );
         assert_eq!(session.settings(), &settings);
     }
 

@@ -229,13 +229,16 @@ impl Browser {
 
     /// Types into the editor at the end of the text.
     pub async fn type_at_end(&self, text: &str) {
+        self.editor_at_end().await.send_keys(text).await.unwrap();
+    }
+
+    /// The editor, focused, with the cursor at the end of the text.
+    pub async fn editor_at_end(&self) -> fantoccini::elements::Element {
         let editor = self.client.find(Locator::Css(".cm-content")).await.unwrap();
         editor.click().await.unwrap();
-        // Ctrl+End, release Ctrl, then the text.
+        // Ctrl+End, then release Ctrl.
+        editor.send_keys("\u{E009}\u{E010}\u{E000}").await.unwrap();
         editor
-            .send_keys(&format!("\u{E009}\u{E010}\u{E000}{text}"))
-            .await
-            .unwrap();
     }
 
     pub async fn undo(&self) {

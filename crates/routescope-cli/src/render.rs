@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use routescope_core::diagnostic::{Diagnostic, Severity};
+use routescope_core::diagnostic::{Counts, Diagnostic};
 use routescope_core::source::{LineIndex, Sources, Span};
 use serde_json::{Value, json};
 
@@ -42,20 +42,6 @@ impl<'s> Positions<'s> {
     }
 }
 
-pub fn summary_counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
-    let count = |severity| {
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    };
-    (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    )
-}
-
 pub fn json_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
     let items: Vec<Value> = diagnostics
         .iter()
@@ -88,11 +74,11 @@ pub fn json_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String 
             })
         })
         .collect();
-    let (errors, warnings, infos) = summary_counts(diagnostics);
+    let counts = Counts::of(diagnostics);
     let report = json!({
         "version": 1,
         "diagnostics": items,
-        "summary": { "errors": errors, "warnings": warnings, "infos": infos },
+        "summary": { "errors": counts.errors, "warnings": counts.warnings, "infos": counts.infos },
     });
     serde_json::to_string_pretty(&report).expect("JSON values serialise") + "\n"
 }
@@ -134,26 +120,8 @@ pub fn text_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String 
         }
         out.push('\n');
     }
-    let (errors, warnings, infos) = summary_counts(diagnostics);
-    let _ = writeln!(
-        out,
-        "{} {}, {} {}, {} {}",
-        errors,
-        plural(errors, "error"),
-        warnings,
-        plural(warnings, "warning"),
-        infos,
-        plural(infos, "info")
-    );
+    let _ = writeln!(out, "{}", Counts::of(diagnostics));
     out
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        word.to_string()
-    } else {
-        format!("{word}s")
-    }
 }
 
 fn gutter_width(positions: &Positions, diagnostic: &Diagnostic) -> usize {

@@ -192,6 +192,50 @@ impl Diagnostic {
     }
 }
 
+/// How many diagnostics of each severity there are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> Counts {
+        let mut counts = Counts::default();
+        for diagnostic in diagnostics {
+            match diagnostic.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Info => counts.infos += 1,
+            }
+        }
+        counts
+    }
+}
+
+impl fmt::Display for Counts {
+    /// `0 errors, 1 warning, 2 infos`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}, {}, {}",
+            counted(self.errors, "error"),
+            counted(self.warnings, "warning"),
+            counted(self.infos, "info")
+        )
+    }
+}
+
+/// `1 error`, `2 errors`.
+pub fn counted(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
 /// Applies sorted, non-overlapping edits of one file to its text. Every byte outside the
 /// edits is kept as it was.
 pub fn apply_edits<'e>(text: &str, edits: impl IntoIterator<Item = &'e Edit>) -> String {
@@ -230,6 +274,19 @@ pub fn merge_fixes<'f>(file: FileId, fixes: impl IntoIterator<Item = &'f Fix>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_each_severity_in_words() {
+        let at = Span::new(FileId(0), 0..0);
+        let diagnostics = [
+            Diagnostic::new("a", Severity::Error, at, "x"),
+            Diagnostic::new("a", Severity::Info, at, "y"),
+            Diagnostic::new("a", Severity::Info, at, "z"),
+        ];
+        let counts = Counts::of(&diagnostics);
+        assert_eq!((counts.errors, counts.warnings, counts.infos), (1, 0, 2));
+        assert_eq!(counts.to_string(), "1 error, 0 warnings, 2 infos");
+    }
 
     #[test]
     fn edits_keep_every_other_byte() {

@@ -780,6 +780,14 @@ fn into_items(root: Node) -> Vec<Node> {
 mod tests {
     use super::*;
 
+    fn messages(loaded: &Loaded) -> Vec<&str> {
+        loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect()
+    }
+
     fn load_text(text: &str) -> Loaded {
         load(&Sources::single("test.yaml", text), "default")
     }
@@ -806,13 +814,8 @@ mod tests {
     fn wrong_shapes_are_invalid_fields() {
         let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: foo\n  http:\n  - route:\n    - destination: {host: a, port: {number: abc}}\n";
         let loaded = load_text(text);
-        let messages: Vec<&str> = loaded
-            .diagnostics
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
         assert_eq!(
-            messages,
+            messages(&loaded),
             [
                 "`hosts` must be a list, found a string",
                 "`number` must be a whole number, found a string"
@@ -852,13 +855,8 @@ mod tests {
     fn missing_kind_and_name_are_reported() {
         let loaded =
             load_text("metadata: {name: x}\n---\napiVersion: v1\nkind: Service\nmetadata: {}\n");
-        let messages: Vec<&str> = loaded
-            .diagnostics
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
         assert_eq!(
-            messages,
+            messages(&loaded),
             [
                 "document has no `kind`; it is not analysed",
                 "Service has no `metadata.name`; it is not analysed"
