@@ -17,6 +17,7 @@ pub mod settings;
 pub mod share;
 pub mod source;
 pub mod synthetic;
+pub mod topology;
 pub mod yaml;
 
 use diagnostic::{Applicability, Diagnostic, Fix, Severity, apply_edits, merge_fixes};

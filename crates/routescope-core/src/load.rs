@@ -481,6 +481,51 @@ impl Reader<'_> {
     }
 
     /// A key whose presence matters but whose content the checks do not read.
+    /// A string condition (`{exact: …}`, `{prefix: …}` or `{regex: …}`) under `key`.
+    fn string_match(&mut self, node: &Node, key: &str) -> Option<Field<StringMatch>> {
+        let condition = self.mapping(node, key)?;
+        let value = Reader::string_match_of(condition.value)?;
+        Some(Field {
+            value,
+            key: condition.key,
+            span: condition.span,
+        })
+    }
+
+    fn string_match_of(condition: &Node) -> Option<StringMatch> {
+        condition.as_mapping()?.iter().find_map(|entry| {
+            let kind = match entry.key.as_str()? {
+                "exact" => MatchKind::Exact,
+                "prefix" => MatchKind::Prefix,
+                "regex" => MatchKind::Regex,
+                _ => return None,
+            };
+            let value = entry.value.as_str()?.to_string();
+            Some(StringMatch { kind, value })
+        })
+    }
+
+    /// `headers` of an HTTP match entry, by lower-cased header name.
+    fn header_matches(&mut self, node: &Node) -> Vec<(String, Field<StringMatch>)> {
+        let Some(headers) = self.mapping(node, "headers") else {
+            return Vec::new();
+        };
+        let entries = headers.value.as_mapping().unwrap_or_default();
+        entries
+            .iter()
+            .filter_map(|entry| {
+                let name = entry.key.as_str()?.to_ascii_lowercase();
+                let value = Reader::string_match_of(&entry.value)?;
+                let field = Field {
+                    value,
+                    key: entry.key.span,
+                    span: entry.value.span,
+                };
+                Some((name, field))
+            })
+            .collect()
+    }
+
     fn present(&mut self, node: &Node, key: &str) -> Option<Field<()>> {
         self.field(node, key, |_, _| Ok(()))
     }
@@ -560,6 +605,12 @@ impl Reader<'_> {
                 }),
                 gateways: r.strings(item, "gateways"),
                 port: r.number(item, "port"),
+                uri: r.string_match(item, "uri"),
+                authority: r.string_match(item, "authority"),
+                scheme: r.string_match(item, "scheme"),
+                method: r.string_match(item, "method"),
+                headers: r.header_matches(item),
+                ignore_uri_case: r.boolean(item, "ignoreUriCase").is_some_and(|b| b.value),
             }),
             route: self.route_destinations(route),
             route_field,

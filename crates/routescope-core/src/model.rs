@@ -375,6 +375,56 @@ pub struct HttpMatch {
     pub conditions: usize,
     pub gateways: Option<Field<Vec<Spanned<String>>>>,
     pub port: Option<Field<u32>>,
+    pub uri: Option<Field<StringMatch>>,
+    pub authority: Option<Field<StringMatch>>,
+    pub scheme: Option<Field<StringMatch>>,
+    pub method: Option<Field<StringMatch>>,
+    /// `headers`, by lower-cased name.
+    pub headers: Vec<(String, Field<StringMatch>)>,
+    pub ignore_uri_case: bool,
+}
+
+/// How an HTTP match condition compares a request value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    Exact,
+    Prefix,
+    Regex,
+}
+
+/// One string condition of an HTTP match entry (`uri: {prefix: /api}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringMatch {
+    pub kind: MatchKind,
+    pub value: String,
+}
+
+impl StringMatch {
+    /// Does `text` satisfy the condition? `None` for regular expressions, which the engine
+    /// does not evaluate (a regex engine would double the playground's download).
+    pub fn matches(&self, text: &str, ignore_case: bool) -> Option<bool> {
+        let (text, value) = if ignore_case {
+            (text.to_ascii_lowercase(), self.value.to_ascii_lowercase())
+        } else {
+            (text.to_string(), self.value.clone())
+        };
+        match self.kind {
+            MatchKind::Exact => Some(text == value),
+            MatchKind::Prefix => Some(text.starts_with(&value)),
+            MatchKind::Regex => None,
+        }
+    }
+}
+
+impl fmt::Display for StringMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            MatchKind::Exact => "exact",
+            MatchKind::Prefix => "prefix",
+            MatchKind::Regex => "regex",
+        };
+        write!(f, "{kind} {}", self.value)
+    }
 }
 
 impl HttpMatch {

@@ -29,6 +29,18 @@ impl RouteKind {
         }
     }
 
+    /// The rules a sidecar's outbound port of `protocol` routes with: `tls` rules (by SNI)
+    /// for ports that carry TLS, `http` rules for HTTP ports, `tcp` rules for the rest.
+    pub fn of_protocol(protocol: Protocol) -> RouteKind {
+        if protocol.is_encrypted() {
+            RouteKind::Tls
+        } else if protocol.is_http() {
+            RouteKind::Http
+        } else {
+            RouteKind::Tcp
+        }
+    }
+
     /// The VirtualService key of these rules.
     pub fn key(self) -> &'static str {
         match self {
@@ -74,6 +86,7 @@ impl ReachedServer<'_> {
 }
 
 /// What narrows a rule's match entry to some Gateway servers: its `port` and `gateways`.
+#[derive(Clone, Copy)]
 struct MatchScope<'a> {
     port: Option<u32>,
     gateways: Option<&'a [Spanned<String>]>,
@@ -200,6 +213,43 @@ impl Mesh {
         self.reached_servers(resource, service, rules)
     }
 
+    /// Does an `http` rule with match entries `items` take traffic from `server` of
+    /// `gateway`? A rule without match entries takes all of it.
+    pub fn http_rule_admits(
+        &self,
+        namespace: &str,
+        items: &[HttpMatch],
+        gateway: &Resource,
+        server: &Server,
+    ) -> bool {
+        let scopes = items.iter().map(MatchScope::from);
+        self.scopes_admit(namespace, scopes, gateway, server)
+    }
+
+    /// [`Mesh::http_rule_admits`] for a `tls` or `tcp` rule.
+    pub fn tls_rule_admits(
+        &self,
+        namespace: &str,
+        items: &[TlsMatch],
+        gateway: &Resource,
+        server: &Server,
+    ) -> bool {
+        let scopes = items.iter().map(MatchScope::from);
+        self.scopes_admit(namespace, scopes, gateway, server)
+    }
+
+    fn scopes_admit<'a>(
+        &self,
+        namespace: &str,
+        scopes: impl ExactSizeIterator<Item = MatchScope<'a>>,
+        gateway: &Resource,
+        server: &Server,
+    ) -> bool {
+        let mut scopes = scopes.peekable();
+        scopes.peek().is_none()
+            || scopes.any(|scope| scope.admits(self, namespace, gateway, server))
+    }
+
     /// The servers that rules with match scopes `rules` reach; see
     /// [`Mesh::servers_reached_only_by`].
     fn reached_servers<'m>(
@@ -215,10 +265,8 @@ impl Mesh {
             };
             for server in self.bound_servers(resource, service, gateway_resource, gateway) {
                 let admitted = rules.iter().any(|scopes| {
-                    scopes.is_empty()
-                        || scopes.iter().any(|scope| {
-                            scope.admits(self, &resource.namespace, gateway_resource, server)
-                        })
+                    let scopes = scopes.iter().copied();
+                    self.scopes_admit(&resource.namespace, scopes, gateway_resource, server)
                 });
                 if admitted && !reached.iter().any(|r| ptr::eq(r.server, server)) {
                     reached.push(ReachedServer {

@@ -1,0 +1,1019 @@
+//! The traffic graph: every path a request can take through the resolved mesh, stage by
+//! stage, with the state of the bytes on the wire at each hop and the diagnostics that break
+//! it.
+//!
+//! Stages, left to right: the client (outside, per gateway port; or a pod in the mesh) → the
+//! listener that takes the connection (a Gateway server, or the sidecar's outbound port) → the
+//! VirtualService rule that routes it → the destination (host, port, subset) → the
+//! DestinationRule TLS setting that applies → the declared port (ServiceEntry or Service) → the
+//! upstream. Pieces that take no traffic (rules of a missing Gateway, `tls` rules behind a
+//! terminating server) stay in the graph as dead ends with the reason.
+
+mod layout;
+mod render;
+mod wire;
+
+use std::collections::{HashMap, HashSet};
+
+pub use layout::{Layout, NodeBox, crossings, layout};
+pub use render::{to_dot, to_svg};
+pub use wire::Wire;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{
+    HttpMatch, Protocol, Resource, RouteDestination, Server, Spec, TlsMatch, VirtualService,
+};
+use crate::resolve::{GatewayTarget, Mesh, RouteKind, fqdn};
+use crate::source::Span;
+
+/// A column of the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Client,
+    Listener,
+    Rule,
+    Destination,
+    Policy,
+    Port,
+    Upstream,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Client,
+        Stage::Listener,
+        Stage::Rule,
+        Stage::Destination,
+        Stage::Policy,
+        Stage::Port,
+        Stage::Upstream,
+    ];
+
+    /// The column heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Client => "Client",
+            Stage::Listener => "Listener",
+            Stage::Rule => "Route rule",
+            Stage::Destination => "Destination",
+            Stage::Policy => "TLS policy",
+            Stage::Port => "Port",
+            Stage::Upstream => "Upstream",
+        }
+    }
+
+    /// A lower-case name for CSS classes and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Client => "client",
+            Stage::Listener => "listener",
+            Stage::Rule => "rule",
+            Stage::Destination => "destination",
+            Stage::Policy => "policy",
+            Stage::Port => "port",
+            Stage::Upstream => "upstream",
+        }
+    }
+
+    pub fn column(self) -> usize {
+        self as usize
+    }
+}
+
+/// One box of the graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphNode {
+    /// Stable across analyses of the same text (`listener:istio-system/gateway:0`).
+    pub key: String,
+    pub stage: Stage,
+    pub label: String,
+    pub detail: String,
+    /// The YAML it comes from; the first is where the editor jumps. Empty for pieces the
+    /// input only implies (a client, a host without a DestinationRule).
+    pub spans: Vec<Span>,
+    /// Why traffic stops here, when it does.
+    pub dead_end: Option<String>,
+    /// Indexes into the analysis' diagnostics whose spans touch this node's YAML.
+    pub diagnostics: Vec<usize>,
+}
+
+/// One hop between two nodes of neighbouring stages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphEdge {
+    pub from: usize,
+    pub to: usize,
+    /// What selects this hop (`weight 90%`), or empty.
+    pub label: String,
+    pub wire: Wire,
+    /// Why no traffic takes this hop, when none does.
+    pub dead: Option<String>,
+    /// Warnings and errors of the node it leads to: the hop is broken.
+    pub diagnostics: Vec<usize>,
+}
+
+impl GraphEdge {
+    pub fn is_broken(&self) -> bool {
+        self.dead.is_some() || !self.diagnostics.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficGraph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+impl TrafficGraph {
+    pub fn node_by_key(&self, key: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node.key == key)
+    }
+
+    /// The edges leaving `node`.
+    pub fn outgoing(&self, node: usize) -> impl Iterator<Item = (usize, &GraphEdge)> {
+        self.edges
+            .iter()
+            .enumerate()
+            .filter(move |(_, edge)| edge.from == node)
+    }
+
+    /// The nodes and edges on every path through a node that shows diagnostic `diagnostic`:
+    /// what the diagnostic breaks.
+    pub fn paths_through_diagnostic(&self, diagnostic: usize) -> (Vec<usize>, Vec<usize>) {
+        let marked: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].diagnostics.contains(&diagnostic))
+            .collect();
+        let mut nodes: HashSet<usize> = marked.iter().copied().collect();
+        let mut edges = HashSet::new();
+        for forward in [true, false] {
+            let mut stack = marked.clone();
+            while let Some(node) = stack.pop() {
+                for (index, edge) in self.edges.iter().enumerate() {
+                    let (here, next) = if forward {
+                        (edge.from, edge.to)
+                    } else {
+                        (edge.to, edge.from)
+                    };
+                    if here == node && edges.insert(index) && nodes.insert(next) {
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+        let mut nodes: Vec<usize> = nodes.into_iter().collect();
+        let mut edges: Vec<usize> = edges.into_iter().collect();
+        nodes.sort_unstable();
+        edges.sort_unstable();
+        (nodes, edges)
+    }
+}
+
+/// Builds the graph of `mesh`; `diagnostics` are the analysis' own, attached by span.
+pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
+    let mut builder = Builder {
+        mesh,
+        graph: TrafficGraph::default(),
+        nodes: HashMap::new(),
+        edges: HashMap::new(),
+    };
+    builder.gateways();
+    builder.virtual_services();
+    builder.default_routes();
+    let mut graph = builder.graph;
+    mark_dead_ends(&mut graph);
+    attach_diagnostics(&mut graph, diagnostics);
+    graph
+}
+
+struct Builder<'m> {
+    mesh: &'m Mesh,
+    graph: TrafficGraph,
+    nodes: HashMap<String, usize>,
+    edges: HashMap<(usize, usize, String, Wire), usize>,
+}
+
+/// What a new node shows.
+struct NodeText {
+    label: String,
+    detail: String,
+    spans: Vec<Span>,
+}
+
+impl NodeText {
+    fn new(label: impl Into<String>, detail: impl Into<String>, spans: Vec<Span>) -> NodeText {
+        NodeText {
+            label: label.into(),
+            detail: detail.into(),
+            spans,
+        }
+    }
+}
+
+impl<'m> Builder<'m> {
+    /// The node with `key`, made by `text` the first time.
+    fn node(&mut self, key: String, stage: Stage, text: impl FnOnce() -> NodeText) -> usize {
+        if let Some(&index) = self.nodes.get(&key) {
+            return index;
+        }
+        let NodeText {
+            label,
+            detail,
+            spans,
+        } = text();
+        let index = self.graph.nodes.len();
+        self.graph.nodes.push(GraphNode {
+            key: key.clone(),
+            stage,
+            label,
+            detail,
+            spans,
+            dead_end: None,
+            diagnostics: Vec::new(),
+        });
+        self.nodes.insert(key, index);
+        index
+    }
+
+    fn edge(&mut self, from: usize, to: usize, label: String, wire: Wire, dead: Option<String>) {
+        let key = (from, to, label.clone(), wire);
+        if let Some(&index) = self.edges.get(&key) {
+            // A live way in wins over a dead one.
+            if dead.is_none() {
+                self.graph.edges[index].dead = None;
+            }
+            return;
+        }
+        self.edges.insert(key, self.graph.edges.len());
+        self.graph.edges.push(GraphEdge {
+            from,
+            to,
+            label,
+            wire,
+            dead,
+            diagnostics: Vec::new(),
+        });
+    }
+
+    fn gateways(&mut self) {
+        for (resource, gateway) in self.mesh.gateways() {
+            for (index, server) in gateway.servers.iter().enumerate() {
+                self.gateway_listener(resource, index, server);
+            }
+        }
+    }
+
+    /// A Gateway server and the outside client that connects to its port.
+    fn gateway_listener(&mut self, resource: &Resource, index: usize, server: &Server) -> usize {
+        let port = server
+            .port_number()
+            .map_or_else(|| "?".to_string(), |n| n.to_string());
+        let listener = self.node(
+            format!(
+                "listener:{}/{}:{index}",
+                resource.namespace, resource.name.value
+            ),
+            Stage::Listener,
+            || {
+                let mut detail = Vec::new();
+                if let Some(protocol) = server.protocol() {
+                    detail.push(protocol.to_string());
+                }
+                if let Some(mode) = server.tls_mode() {
+                    detail.push(mode.to_string());
+                }
+                let hosts: Vec<&str> = server.host_values().map(|h| h.value.as_str()).collect();
+                detail.push(hosts.join(" "));
+                NodeText::new(
+                    format!("{} :{port}", resource.name.value),
+                    detail.join(" · "),
+                    vec![server.span],
+                )
+            },
+        );
+        let client = self.node(format!("client:outside:{port}"), Stage::Client, || {
+            NodeText::new(
+                format!("outside client :{port}"),
+                "through the ingress",
+                Vec::new(),
+            )
+        });
+        self.edge(
+            client,
+            listener,
+            String::new(),
+            Wire::from_client(server),
+            None,
+        );
+        listener
+    }
+
+    fn virtual_services(&mut self) {
+        for (resource, service) in self.mesh.virtual_services() {
+            for reference in self.mesh.gateway_refs(resource, service) {
+                match reference.target {
+                    GatewayTarget::Found(gateway_resource, gateway) => {
+                        let bound =
+                            self.mesh
+                                .bound_servers(resource, service, gateway_resource, gateway);
+                        for (index, server) in gateway.servers.iter().enumerate() {
+                            if bound.iter().any(|b| std::ptr::eq(*b, server)) {
+                                let listener =
+                                    self.gateway_listener(gateway_resource, index, server);
+                                self.gateway_rules(
+                                    listener,
+                                    resource,
+                                    service,
+                                    gateway_resource,
+                                    server,
+                                );
+                            }
+                        }
+                    }
+                    GatewayTarget::Missing { namespace, name } => {
+                        let listener = self.node(
+                            format!("listener:missing:{namespace}/{name}"),
+                            Stage::Listener,
+                            || {
+                                let spans = reference.entry.map(|e| e.span).into_iter().collect();
+                                NodeText::new(
+                                    format!("{name} (missing)"),
+                                    format!("no Gateway {namespace}/{name} in the input"),
+                                    spans,
+                                )
+                            },
+                        );
+                        let reason = format!("Gateway {namespace}/{name} does not exist");
+                        for rule in rules(service) {
+                            let node = self.rule_node(resource, &rule);
+                            self.edge(
+                                listener,
+                                node,
+                                String::new(),
+                                Wire::Plaintext,
+                                Some(reason.clone()),
+                            );
+                        }
+                    }
+                    GatewayTarget::Mesh => self.mesh_rules(resource, service),
+                }
+            }
+        }
+    }
+
+    /// Rules of `service` that a Gateway server hands its traffic to.
+    fn gateway_rules(
+        &mut self,
+        listener: usize,
+        resource: &Resource,
+        service: &VirtualService,
+        gateway: &Resource,
+        server: &Server,
+    ) {
+        let kind = RouteKind::of(server);
+        let wire = Wire::after_server(server);
+        for rule in rules(service) {
+            let admitted = match rule.matches {
+                Matches::Http(items) => {
+                    self.mesh
+                        .http_rule_admits(&resource.namespace, items, gateway, server)
+                }
+                Matches::Tls(items) => {
+                    self.mesh
+                        .tls_rule_admits(&resource.namespace, items, gateway, server)
+                }
+            };
+            if !admitted {
+                continue;
+            }
+            let dead = (rule.kind != kind).then(|| {
+                format!(
+                    "the server hands its traffic to `{}` rules, never to `{}` rules",
+                    kind.key(),
+                    rule.kind.key()
+                )
+            });
+            let node = self.rule_node(resource, &rule);
+            let live = dead.is_none();
+            self.edge(listener, node, String::new(), wire, dead);
+            if live {
+                // A gateway's port says nothing about the destination's port.
+                self.rule_destinations(node, resource, &rule, wire, None);
+            }
+        }
+    }
+
+    /// Rules of a VirtualService bound to `mesh`, behind the sidecar's outbound port of each
+    /// port its hosts declare (or one "any port" listener when none is declared).
+    fn mesh_rules(&mut self, resource: &Resource, service: &VirtualService) {
+        let mut ports: Vec<(u32, Option<Protocol>)> = Vec::new();
+        for host in service.host_values() {
+            for declared in self.mesh.declared_ports(&host.value, &resource.namespace) {
+                if !ports.iter().any(|(number, _)| *number == declared.number) {
+                    ports.push((declared.number, declared.protocol));
+                }
+            }
+        }
+        let listeners: Vec<(Option<u32>, Option<Protocol>)> = if ports.is_empty() {
+            vec![(None, None)]
+        } else {
+            ports.into_iter().map(|(n, p)| (Some(n), p)).collect()
+        };
+        for (port, protocol) in listeners {
+            let listener = self.sidecar_listener(port, protocol);
+            let wire = Wire::from_protocol(protocol);
+            let kind = protocol.map(RouteKind::of_protocol);
+            for rule in rules(service) {
+                if kind.is_some_and(|kind| kind != rule.kind) || !rule.admits_mesh_port(port) {
+                    continue;
+                }
+                let node = self.rule_node(resource, &rule);
+                self.edge(listener, node, String::new(), wire, None);
+                self.rule_destinations(node, resource, &rule, wire, port);
+            }
+        }
+    }
+
+    /// The sidecar's outbound listener for `port` and the pods that send to it.
+    fn sidecar_listener(&mut self, port: Option<u32>, protocol: Option<Protocol>) -> usize {
+        let name = port.map_or_else(|| "*".to_string(), |n| n.to_string());
+        let listener = self.node(format!("listener:mesh:{name}"), Stage::Listener, || {
+            let detail = protocol.map_or_else(|| "any protocol".to_string(), |p| p.to_string());
+            NodeText::new(format!("sidecar outbound :{name}"), detail, Vec::new())
+        });
+        let client = self.node("client:mesh".to_string(), Stage::Client, || {
+            NodeText::new("pod in the mesh", "through its sidecar", Vec::new())
+        });
+        self.edge(
+            client,
+            listener,
+            String::new(),
+            Wire::from_protocol(protocol),
+            None,
+        );
+        listener
+    }
+
+    /// ServiceEntry and Service hosts that no mesh VirtualService routes: the sidecar sends
+    /// to them directly (a default route per declared port).
+    fn default_routes(&mut self) {
+        let mut routed: HashSet<String> = HashSet::new();
+        for (resource, service) in self.mesh.virtual_services() {
+            if crate::resolve::applies_to_mesh(service) {
+                for host in service.host_values() {
+                    routed.insert(fqdn(&host.value, &resource.namespace));
+                }
+            }
+        }
+        for resource in &self.mesh.resources {
+            let (hosts, ports): (Vec<(String, Span)>, Vec<PortProtocol>) = match &resource.spec {
+                Spec::ServiceEntry(entry) => (
+                    entry
+                        .hosts
+                        .iter()
+                        .flat_map(|hosts| hosts.value.iter())
+                        .map(|host| (host.value.clone(), host.span))
+                        .collect(),
+                    entry
+                        .ports
+                        .iter()
+                        .filter_map(|port| {
+                            let number = port.value.number.as_ref()?.value;
+                            Some((number, port.value.protocol.as_ref().map(|p| p.value)))
+                        })
+                        .collect(),
+                ),
+                Spec::Service(service) => (
+                    vec![(resource.name.value.clone(), resource.name.span)],
+                    service
+                        .ports
+                        .iter()
+                        .filter_map(|port| {
+                            let number = port.value.number.as_ref()?.value;
+                            let protocol = port
+                                .value
+                                .name
+                                .as_ref()
+                                .and_then(|name| Protocol::from_port_name(&name.value));
+                            Some((number, protocol))
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            for (host, host_span) in hosts {
+                if routed.contains(&fqdn(&host, &resource.namespace)) {
+                    continue;
+                }
+                for &(port, protocol) in &ports {
+                    self.default_route(&host, &resource.namespace, host_span, Some(port), protocol);
+                }
+            }
+        }
+        // A DestinationRule for a host the input neither routes nor declares (a Kubernetes
+        // Service not pasted) still shapes the traffic pods send to it.
+        for (resource, rule) in self.mesh.destination_rules() {
+            let Some(host) = &rule.host else {
+                continue;
+            };
+            let declared = self.mesh.is_declared(&host.value, &resource.namespace);
+            let host_fqdn = fqdn(&host.value, &resource.namespace);
+            if host.value.starts_with('*') || declared || routed.contains(&host_fqdn) {
+                continue;
+            }
+            self.default_route(&host.value, &resource.namespace, host.span, None, None);
+        }
+    }
+
+    /// Pods → the sidecar's port → the default route to `host` (no VirtualService) → ….
+    fn default_route(
+        &mut self,
+        host: &str,
+        namespace: &str,
+        span: Span,
+        port: Option<u32>,
+        protocol: Option<Protocol>,
+    ) {
+        let listener = self.sidecar_listener(port, protocol);
+        let wire = Wire::from_protocol(protocol);
+        let port_text = port.map_or_else(|| "*".to_string(), |n| n.to_string());
+        let rule = self.node(
+            format!("rule:default:{}:{port_text}", fqdn(host, namespace)),
+            Stage::Rule,
+            || {
+                NodeText::new(
+                    "default route",
+                    format!("{host} (no VirtualService)"),
+                    vec![span],
+                )
+            },
+        );
+        self.edge(listener, rule, String::new(), wire, None);
+        let target = Target {
+            host,
+            namespace,
+            port,
+            subset: None,
+            span,
+        };
+        self.destination_chain(rule, String::new(), wire, target);
+    }
+
+    fn rule_node(&mut self, resource: &Resource, rule: &Rule) -> usize {
+        self.node(
+            format!(
+                "rule:{}/{}:{}:{}",
+                resource.namespace,
+                resource.name.value,
+                rule.kind.key(),
+                rule.index
+            ),
+            Stage::Rule,
+            || {
+                let mut spans = vec![rule.span];
+                spans.extend(rule.list_key);
+                NodeText::new(
+                    format!(
+                        "{} {}[{}]",
+                        resource.name.value,
+                        rule.kind.key(),
+                        rule.index
+                    ),
+                    rule.summary(),
+                    spans,
+                )
+            },
+        )
+    }
+
+    fn rule_destinations(
+        &mut self,
+        rule_node: usize,
+        resource: &Resource,
+        rule: &Rule,
+        wire: Wire,
+        listener_port: Option<u32>,
+    ) {
+        let weighted = rule.route.len() > 1;
+        for destination in rule.route {
+            let Some(host) = &destination.destination.host else {
+                continue;
+            };
+            let label = match &destination.weight {
+                Some(weight) => format!("{}%", weight.value),
+                None if weighted => "0%".to_string(),
+                None => String::new(),
+            };
+            let port = destination
+                .destination
+                .port
+                .as_ref()
+                .map(|p| p.value)
+                .or_else(|| self.only_declared_port(&host.value, &resource.namespace))
+                .or(listener_port);
+            let target = Target {
+                host: &host.value,
+                namespace: &resource.namespace,
+                port,
+                subset: destination
+                    .destination
+                    .subset
+                    .as_ref()
+                    .map(|s| s.value.as_str()),
+                span: destination.destination.span,
+            };
+            self.destination_chain(rule_node, label, wire, target);
+        }
+    }
+
+    fn only_declared_port(&self, host: &str, namespace: &str) -> Option<u32> {
+        match self.mesh.declared_ports(host, namespace).as_slice() {
+            [only] => Some(only.number),
+            _ => None,
+        }
+    }
+
+    /// Destination → TLS policy → port → upstream, from `from` with `wire` on the way in.
+    fn destination_chain(&mut self, from: usize, label: String, wire: Wire, target: Target) {
+        let mesh = self.mesh;
+        let Target {
+            host,
+            namespace,
+            port,
+            subset,
+            span,
+        } = target;
+        let host_fqdn = fqdn(host, namespace);
+        let port_text = port.map_or_else(|| "*".to_string(), |n| n.to_string());
+        let subset_text = subset.unwrap_or("-");
+        let destination = self.node(
+            format!("destination:{host_fqdn}:{port_text}:{subset_text}"),
+            Stage::Destination,
+            || {
+                let detail = subset.map_or_else(
+                    || "every endpoint".to_string(),
+                    |subset| format!("subset {subset}"),
+                );
+                NodeText::new(format!("{host}:{port_text}"), detail, vec![span])
+            },
+        );
+        let extra_span = !self.graph.nodes[destination].spans.contains(&span);
+        if extra_span {
+            self.graph.nodes[destination].spans.push(span);
+        }
+        self.edge(from, destination, label, wire, None);
+
+        let in_mesh = mesh.is_in_mesh(host, namespace);
+        let rule = mesh.destination_rule_for(host, namespace, namespace);
+        let setting = rule.and_then(|(_, rule)| Mesh::client_tls(rule, port, subset));
+        let mode = setting.map(|s| s.tls.value.mode_value());
+        let out = wire.to_upstream(mode, mesh.settings.auto_mtls && in_mesh);
+        let policy = match (rule, setting) {
+            (Some((resource, _)), Some(setting)) => self.node(
+                format!(
+                    "policy:{}/{}:{}",
+                    resource.namespace,
+                    resource.name.value,
+                    setting.place()
+                ),
+                Stage::Policy,
+                || {
+                    NodeText::new(
+                        format!("DR {}", resource.name.value),
+                        format!("tls {}{}", setting.tls.value.mode_value(), setting.place()),
+                        vec![setting.tls.span],
+                    )
+                },
+            ),
+            (Some((resource, _)), None) => self.node(
+                format!("policy:{}/{}:", resource.namespace, resource.name.value),
+                Stage::Policy,
+                || {
+                    let detail = if mesh.settings.auto_mtls && in_mesh {
+                        "no tls: auto mTLS"
+                    } else {
+                        "no tls setting"
+                    };
+                    NodeText::new(
+                        format!("DR {}", resource.name.value),
+                        detail,
+                        vec![resource.span],
+                    )
+                },
+            ),
+            (None, _) => self.node(format!("policy:none:{host_fqdn}"), Stage::Policy, || {
+                let detail = if mesh.settings.auto_mtls && in_mesh {
+                    "auto mTLS"
+                } else {
+                    "sent as it comes"
+                };
+                NodeText::new("no DestinationRule", detail, Vec::new())
+            }),
+        };
+        self.edge(destination, policy, String::new(), wire, None);
+
+        let declared = mesh.declared_ports(host, namespace);
+        let declared = declared
+            .iter()
+            .find(|declared| port.is_some_and(|port| declared.number == port));
+        let port_node = match declared {
+            Some(declared) => {
+                let resource = declared.resource;
+                self.node(
+                    format!(
+                        "port:{}:{}/{}:{}",
+                        resource.kind.name(),
+                        resource.namespace,
+                        resource.name.value,
+                        declared.number
+                    ),
+                    Stage::Port,
+                    || {
+                        let mut detail = vec![
+                            declared
+                                .protocol
+                                .map_or_else(|| "protocol ?".to_string(), |p| p.to_string()),
+                        ];
+                        if let crate::resolve::PortRef::ServiceEntry(entry) = declared.port
+                            && let Some(target) = &entry.value.target_port
+                        {
+                            detail.push(format!("targetPort {}", target.value));
+                        }
+                        if let Spec::ServiceEntry(entry) = &resource.spec
+                            && let Some(resolution) = &entry.resolution
+                        {
+                            detail.push(resolution.value.clone());
+                        }
+                        NodeText::new(
+                            format!("{} :{}", resource.name.value, declared.number),
+                            detail.join(" · "),
+                            vec![declared.number_span, declared.protocol_span],
+                        )
+                    },
+                )
+            }
+            None => self.node(
+                format!("port:undeclared:{host_fqdn}:{port_text}"),
+                Stage::Port,
+                || {
+                    NodeText::new(
+                        format!(":{port_text}"),
+                        "not declared in the input",
+                        Vec::new(),
+                    )
+                },
+            ),
+        };
+        self.edge(policy, port_node, String::new(), out, None);
+
+        let upstream = self.node(format!("upstream:{host_fqdn}"), Stage::Upstream, || {
+            let detail = if in_mesh {
+                let workloads = Mesh::host_namespace(&host_fqdn, namespace);
+                format!(
+                    "mesh workloads · mTLS {}",
+                    mesh.effective_mtls(workloads).mode
+                )
+            } else {
+                "outside the mesh".to_string()
+            };
+            NodeText::new(host.to_string(), detail, Vec::new())
+        });
+        self.edge(port_node, upstream, String::new(), out, None);
+    }
+}
+
+/// A declared port number and the protocol it announces.
+type PortProtocol = (u32, Option<Protocol>);
+
+/// Where a rule sends traffic.
+struct Target<'a> {
+    host: &'a str,
+    namespace: &'a str,
+    port: Option<u32>,
+    subset: Option<&'a str>,
+    span: Span,
+}
+
+/// The match entries of a rule, by kind.
+#[derive(Clone, Copy)]
+enum Matches<'v> {
+    Http(&'v [HttpMatch]),
+    Tls(&'v [TlsMatch]),
+}
+
+/// One rule of a VirtualService, whatever its kind.
+struct Rule<'v> {
+    kind: RouteKind,
+    index: usize,
+    span: Span,
+    /// The `http:`/`tls:`/`tcp:` key it sits under.
+    list_key: Option<Span>,
+    matches: Matches<'v>,
+    route: &'v [RouteDestination],
+    /// `redirect` or `directResponse`, which answer without a destination.
+    answers: Option<&'static str>,
+}
+
+impl Rule<'_> {
+    /// What the rule matches, briefly.
+    fn summary(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self.matches {
+            Matches::Http(items) => {
+                if let Some(item) = items.first() {
+                    if let Some(uri) = &item.uri {
+                        parts.push(format!("uri {}", uri.value));
+                    }
+                    if let Some(authority) = &item.authority {
+                        parts.push(format!("authority {}", authority.value));
+                    }
+                    for (name, value) in &item.headers {
+                        parts.push(format!("{name} {}", value.value));
+                    }
+                    if let Some(port) = &item.port {
+                        parts.push(format!("port {}", port.value));
+                    }
+                }
+            }
+            Matches::Tls(items) => {
+                if let Some(item) = items.first() {
+                    if let Some(sni) = &item.sni_hosts {
+                        let hosts: Vec<&str> = sni.value.iter().map(|h| h.value.as_str()).collect();
+                        parts.push(format!("sni {}", hosts.join(" ")));
+                    }
+                    if let Some(port) = &item.port {
+                        parts.push(format!("port {}", port.value));
+                    }
+                }
+            }
+        }
+        let count = match self.matches {
+            Matches::Http(items) => items.len(),
+            Matches::Tls(items) => items.len(),
+        };
+        if count > 1 {
+            parts.push(format!("(+{} more)", count - 1));
+        }
+        if parts.is_empty() {
+            parts.push("any request".to_string());
+        }
+        if let Some(answer) = self.answers {
+            parts.push(format!("→ {answer}"));
+        }
+        parts.join(" ")
+    }
+
+    /// Does the rule take traffic on the sidecar's port `port`?
+    fn admits_mesh_port(&self, port: Option<u32>) -> bool {
+        fn admits(
+            item_port: Option<u32>,
+            gateways: Option<&[crate::model::Spanned<String>]>,
+            port: Option<u32>,
+        ) -> bool {
+            let port_ok = match (item_port, port) {
+                (Some(wanted), Some(port)) => wanted == port,
+                _ => true,
+            };
+            let mesh_ok =
+                gateways.is_none_or(|gateways| gateways.iter().any(|g| g.value == "mesh"));
+            port_ok && mesh_ok
+        }
+        match self.matches {
+            Matches::Http(items) => {
+                items.is_empty()
+                    || items.iter().any(|item| {
+                        admits(
+                            item.port.as_ref().map(|p| p.value),
+                            item.gateways.as_ref().map(|g| g.value.as_slice()),
+                            port,
+                        )
+                    })
+            }
+            Matches::Tls(items) => {
+                items.is_empty()
+                    || items.iter().any(|item| {
+                        admits(
+                            item.port.as_ref().map(|p| p.value),
+                            item.gateways.as_ref().map(|g| g.value.as_slice()),
+                            port,
+                        )
+                    })
+            }
+        }
+    }
+}
+
+/// Every rule of a VirtualService: `http`, then `tls`, then `tcp`.
+fn rules(service: &VirtualService) -> Vec<Rule<'_>> {
+    let mut rules = Vec::new();
+    let http_key = service.http.as_ref().map(|field| field.key);
+    for (index, rule) in service.http_routes().iter().enumerate() {
+        let answers = if rule.redirect.is_some() {
+            Some("redirect")
+        } else if rule.direct_response.is_some() {
+            Some("direct response")
+        } else {
+            None
+        };
+        rules.push(Rule {
+            kind: RouteKind::Http,
+            index,
+            span: rule.span,
+            list_key: http_key,
+            matches: Matches::Http(rule.match_items()),
+            route: &rule.route,
+            answers,
+        });
+    }
+    for (kind, field) in [
+        (RouteKind::Tls, &service.tls),
+        (RouteKind::Tcp, &service.tcp),
+    ] {
+        let Some(field) = field else {
+            continue;
+        };
+        for (index, rule) in field.value.iter().enumerate() {
+            rules.push(Rule {
+                kind,
+                index,
+                span: rule.span,
+                list_key: Some(field.key),
+                matches: Matches::Tls(rule.match_items()),
+                route: &rule.route,
+                answers: None,
+            });
+        }
+    }
+    rules
+}
+
+/// Gateway listeners that no live hop leaves, and rules that no live hop reaches, are dead
+/// ends; say why.
+fn mark_dead_ends(graph: &mut TrafficGraph) {
+    for index in 0..graph.nodes.len() {
+        let node = &graph.nodes[index];
+        let reason = match node.stage {
+            Stage::Listener if node.key.starts_with("listener:missing:") => {
+                Some("no such Gateway: the rules bound to it configure nothing".to_string())
+            }
+            Stage::Listener if !node.key.starts_with("listener:mesh:") => {
+                let live_out = graph
+                    .edges
+                    .iter()
+                    .any(|edge| edge.from == index && edge.dead.is_none());
+                (!live_out).then(|| {
+                    "no VirtualService rule takes this server's traffic: HTTP requests get 404 \
+                     (NR), TLS connections are closed"
+                        .to_string()
+                })
+            }
+            Stage::Rule => {
+                let incoming: Vec<&GraphEdge> =
+                    graph.edges.iter().filter(|edge| edge.to == index).collect();
+                let all_dead = !incoming.is_empty() && incoming.iter().all(|e| e.dead.is_some());
+                all_dead.then(|| {
+                    format!(
+                        "never reached: {}",
+                        incoming[0].dead.clone().unwrap_or_default()
+                    )
+                })
+            }
+            _ => None,
+        };
+        graph.nodes[index].dead_end = reason;
+    }
+}
+
+/// Each diagnostic goes to every node whose YAML its span or a related span touches; each
+/// warning or error also breaks the hops into that node.
+fn attach_diagnostics(graph: &mut TrafficGraph, diagnostics: &[Diagnostic]) {
+    for node in &mut graph.nodes {
+        for (index, diagnostic) in diagnostics.iter().enumerate() {
+            let mut spans = std::iter::once(diagnostic.span)
+                .chain(diagnostic.related.iter().map(|related| related.span));
+            if spans.any(|span| node.spans.iter().any(|&own| overlaps(own, span))) {
+                node.diagnostics.push(index);
+            }
+        }
+    }
+    for edge in &mut graph.edges {
+        edge.diagnostics = graph.nodes[edge.to]
+            .diagnostics
+            .iter()
+            .copied()
+            .filter(|&d| diagnostics[d].severity >= Severity::Warning)
+            .collect();
+    }
+}
+
+/// Do two spans share a byte (an empty span: does it sit inside the other)?
+fn overlaps(a: Span, b: Span) -> bool {
+    let inside = |point: u32, span: Span| span.start <= point && point <= span.end;
+    a.file == b.file
+        && match (a.is_empty(), b.is_empty()) {
+            (true, _) => inside(a.start, b),
+            (_, true) => inside(b.start, a),
+            _ => a.start < b.end && b.start < a.end,
+        }
+}
+
+#[cfg(test)]
+mod tests;
