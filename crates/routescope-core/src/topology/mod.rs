@@ -10,19 +10,21 @@
 //! terminating server) stay in the graph as dead ends with the reason.
 
 mod layout;
+mod path;
 mod render;
+mod rules;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
 
 pub use layout::{Layout, NodeBox, crossings, layout};
+pub use path::DestinationPath;
 pub use render::{to_dot, to_svg};
+pub use rules::{Matches, Rule, rules};
 pub use wire::Wire;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{
-    HttpMatch, Protocol, Resource, RouteDestination, Server, Spec, TlsMatch, VirtualService,
-};
+use crate::model::{Protocol, Resource, Server, Spec, VirtualService};
 use crate::resolve::{GatewayTarget, Mesh, RouteKind, fqdn};
 use crate::source::Span;
 
@@ -641,142 +643,44 @@ impl<'m> Builder<'m> {
             subset,
             span,
         } = target;
-        let host_fqdn = fqdn(host, namespace);
-        let port_text = port.map_or_else(|| "*".to_string(), |n| n.to_string());
-        let subset_text = subset.unwrap_or("-");
-        let destination = self.node(
-            format!("destination:{host_fqdn}:{port_text}:{subset_text}"),
-            Stage::Destination,
-            || {
-                let detail = subset.map_or_else(
-                    || "every endpoint".to_string(),
-                    |subset| format!("subset {subset}"),
-                );
-                NodeText::new(format!("{host}:{port_text}"), detail, vec![span])
-            },
-        );
+        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
+        let destination = self.node(path.destination_key(), Stage::Destination, || {
+            let detail = subset.map_or_else(
+                || "every endpoint".to_string(),
+                |subset| format!("subset {subset}"),
+            );
+            NodeText::new(format!("{host}:{}", path.port_text()), detail, vec![span])
+        });
         let extra_span = !self.graph.nodes[destination].spans.contains(&span);
         if extra_span {
             self.graph.nodes[destination].spans.push(span);
         }
         self.edge(from, destination, label, wire, None);
 
-        let in_mesh = mesh.is_in_mesh(host, namespace);
-        let rule = mesh.destination_rule_for(host, namespace, namespace);
-        let setting = rule.and_then(|(_, rule)| Mesh::client_tls(rule, port, subset));
-        let mode = setting.map(|s| s.tls.value.mode_value());
-        let out = wire.to_upstream(mode, mesh.settings.auto_mtls && in_mesh);
-        let policy = match (rule, setting) {
-            (Some((resource, _)), Some(setting)) => self.node(
-                format!(
-                    "policy:{}/{}:{}",
-                    resource.namespace,
-                    resource.name.value,
-                    setting.place()
-                ),
-                Stage::Policy,
-                || {
-                    NodeText::new(
-                        format!("DR {}", resource.name.value),
-                        format!("tls {}{}", setting.tls.value.mode_value(), setting.place()),
-                        vec![setting.tls.span],
-                    )
-                },
-            ),
-            (Some((resource, _)), None) => self.node(
-                format!("policy:{}/{}:", resource.namespace, resource.name.value),
-                Stage::Policy,
-                || {
-                    let detail = if mesh.settings.auto_mtls && in_mesh {
-                        "no tls: auto mTLS"
-                    } else {
-                        "no tls setting"
-                    };
-                    NodeText::new(
-                        format!("DR {}", resource.name.value),
-                        detail,
-                        vec![resource.span],
-                    )
-                },
-            ),
-            (None, _) => self.node(format!("policy:none:{host_fqdn}"), Stage::Policy, || {
-                let detail = if mesh.settings.auto_mtls && in_mesh {
-                    "auto mTLS"
-                } else {
-                    "sent as it comes"
-                };
-                NodeText::new("no DestinationRule", detail, Vec::new())
-            }),
-        };
-        self.edge(destination, policy, String::new(), wire, None);
-
-        let declared = mesh.declared_ports(host, namespace);
-        let declared = declared
-            .iter()
-            .find(|declared| port.is_some_and(|port| declared.number == port));
-        let port_node = match declared {
-            Some(declared) => {
-                let resource = declared.resource;
-                self.node(
-                    format!(
-                        "port:{}:{}/{}:{}",
-                        resource.kind.name(),
-                        resource.namespace,
-                        resource.name.value,
-                        declared.number
-                    ),
-                    Stage::Port,
-                    || {
-                        let mut detail = vec![
-                            declared
-                                .protocol
-                                .map_or_else(|| "protocol ?".to_string(), |p| p.to_string()),
-                        ];
-                        if let crate::resolve::PortRef::ServiceEntry(entry) = declared.port
-                            && let Some(target) = &entry.value.target_port
-                        {
-                            detail.push(format!("targetPort {}", target.value));
-                        }
-                        if let Spec::ServiceEntry(entry) = &resource.spec
-                            && let Some(resolution) = &entry.resolution
-                        {
-                            detail.push(resolution.value.clone());
-                        }
-                        NodeText::new(
-                            format!("{} :{}", resource.name.value, declared.number),
-                            detail.join(" · "),
-                            vec![declared.number_span, declared.protocol_span],
-                        )
-                    },
-                )
-            }
-            None => self.node(
-                format!("port:undeclared:{host_fqdn}:{port_text}"),
-                Stage::Port,
-                || {
-                    NodeText::new(
-                        format!(":{port_text}"),
-                        "not declared in the input",
-                        Vec::new(),
-                    )
-                },
-            ),
-        };
-        self.edge(policy, port_node, String::new(), out, None);
-
-        let upstream = self.node(format!("upstream:{host_fqdn}"), Stage::Upstream, || {
-            let detail = if in_mesh {
-                let workloads = Mesh::host_namespace(&host_fqdn, namespace);
-                format!(
-                    "mesh workloads · mTLS {}",
-                    mesh.effective_mtls(workloads).mode
-                )
-            } else {
-                "outside the mesh".to_string()
+        let policy = self.node(path.policy_key(), Stage::Policy, || {
+            let (label, detail) = path.policy_text(mesh.settings.auto_mtls);
+            let spans = match (path.rule, path.setting) {
+                (_, Some(setting)) => vec![setting.tls.span],
+                (Some((resource, _)), None) => vec![resource.span],
+                (None, _) => Vec::new(),
             };
-            NodeText::new(host.to_string(), detail, Vec::new())
+            NodeText::new(label, detail, spans)
         });
-        self.edge(port_node, upstream, String::new(), out, None);
+        self.edge(destination, policy, String::new(), wire, None);
+        let port_node = self.node(path.port_key(), Stage::Port, || {
+            let (label, detail) = path.port_text_and_detail();
+            let spans = path
+                .declared
+                .as_ref()
+                .map(|declared| vec![declared.number_span, declared.protocol_span])
+                .unwrap_or_default();
+            NodeText::new(label, detail, spans)
+        });
+        self.edge(policy, port_node, String::new(), path.wire_out, None);
+        let upstream = self.node(path.upstream_key(), Stage::Upstream, || {
+            NodeText::new(host.to_string(), path.upstream_detail(), Vec::new())
+        });
+        self.edge(port_node, upstream, String::new(), path.wire_out, None);
     }
 }
 
@@ -790,159 +694,6 @@ struct Target<'a> {
     port: Option<u32>,
     subset: Option<&'a str>,
     span: Span,
-}
-
-/// The match entries of a rule, by kind.
-#[derive(Clone, Copy)]
-enum Matches<'v> {
-    Http(&'v [HttpMatch]),
-    Tls(&'v [TlsMatch]),
-}
-
-/// One rule of a VirtualService, whatever its kind.
-struct Rule<'v> {
-    kind: RouteKind,
-    index: usize,
-    span: Span,
-    /// The `http:`/`tls:`/`tcp:` key it sits under.
-    list_key: Option<Span>,
-    matches: Matches<'v>,
-    route: &'v [RouteDestination],
-    /// `redirect` or `directResponse`, which answer without a destination.
-    answers: Option<&'static str>,
-}
-
-impl Rule<'_> {
-    /// What the rule matches, briefly.
-    fn summary(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        match self.matches {
-            Matches::Http(items) => {
-                if let Some(item) = items.first() {
-                    if let Some(uri) = &item.uri {
-                        parts.push(format!("uri {}", uri.value));
-                    }
-                    if let Some(authority) = &item.authority {
-                        parts.push(format!("authority {}", authority.value));
-                    }
-                    for (name, value) in &item.headers {
-                        parts.push(format!("{name} {}", value.value));
-                    }
-                    if let Some(port) = &item.port {
-                        parts.push(format!("port {}", port.value));
-                    }
-                }
-            }
-            Matches::Tls(items) => {
-                if let Some(item) = items.first() {
-                    if let Some(sni) = &item.sni_hosts {
-                        let hosts: Vec<&str> = sni.value.iter().map(|h| h.value.as_str()).collect();
-                        parts.push(format!("sni {}", hosts.join(" ")));
-                    }
-                    if let Some(port) = &item.port {
-                        parts.push(format!("port {}", port.value));
-                    }
-                }
-            }
-        }
-        let count = match self.matches {
-            Matches::Http(items) => items.len(),
-            Matches::Tls(items) => items.len(),
-        };
-        if count > 1 {
-            parts.push(format!("(+{} more)", count - 1));
-        }
-        if parts.is_empty() {
-            parts.push("any request".to_string());
-        }
-        if let Some(answer) = self.answers {
-            parts.push(format!("→ {answer}"));
-        }
-        parts.join(" ")
-    }
-
-    /// Does the rule take traffic on the sidecar's port `port`?
-    fn admits_mesh_port(&self, port: Option<u32>) -> bool {
-        fn admits(
-            item_port: Option<u32>,
-            gateways: Option<&[crate::model::Spanned<String>]>,
-            port: Option<u32>,
-        ) -> bool {
-            let port_ok = match (item_port, port) {
-                (Some(wanted), Some(port)) => wanted == port,
-                _ => true,
-            };
-            let mesh_ok =
-                gateways.is_none_or(|gateways| gateways.iter().any(|g| g.value == "mesh"));
-            port_ok && mesh_ok
-        }
-        match self.matches {
-            Matches::Http(items) => {
-                items.is_empty()
-                    || items.iter().any(|item| {
-                        admits(
-                            item.port.as_ref().map(|p| p.value),
-                            item.gateways.as_ref().map(|g| g.value.as_slice()),
-                            port,
-                        )
-                    })
-            }
-            Matches::Tls(items) => {
-                items.is_empty()
-                    || items.iter().any(|item| {
-                        admits(
-                            item.port.as_ref().map(|p| p.value),
-                            item.gateways.as_ref().map(|g| g.value.as_slice()),
-                            port,
-                        )
-                    })
-            }
-        }
-    }
-}
-
-/// Every rule of a VirtualService: `http`, then `tls`, then `tcp`.
-fn rules(service: &VirtualService) -> Vec<Rule<'_>> {
-    let mut rules = Vec::new();
-    let http_key = service.http.as_ref().map(|field| field.key);
-    for (index, rule) in service.http_routes().iter().enumerate() {
-        let answers = if rule.redirect.is_some() {
-            Some("redirect")
-        } else if rule.direct_response.is_some() {
-            Some("direct response")
-        } else {
-            None
-        };
-        rules.push(Rule {
-            kind: RouteKind::Http,
-            index,
-            span: rule.span,
-            list_key: http_key,
-            matches: Matches::Http(rule.match_items()),
-            route: &rule.route,
-            answers,
-        });
-    }
-    for (kind, field) in [
-        (RouteKind::Tls, &service.tls),
-        (RouteKind::Tcp, &service.tcp),
-    ] {
-        let Some(field) = field else {
-            continue;
-        };
-        for (index, rule) in field.value.iter().enumerate() {
-            rules.push(Rule {
-                kind,
-                index,
-                span: rule.span,
-                list_key: Some(field.key),
-                matches: Matches::Tls(rule.match_items()),
-                route: &rule.route,
-                answers: None,
-            });
-        }
-    }
-    rules
 }
 
 /// Gateway listeners that no live hop leaves, and rules that no live hop reaches, are dead
