@@ -169,6 +169,49 @@ impl TrafficGraph {
     }
 }
 
+/// The stable keys of nodes, shared by the graph and the tracer.
+pub mod keys {
+    use crate::model::Resource;
+    use crate::resolve::RouteKind;
+
+    pub const MESH_CLIENT: &str = "client:mesh";
+
+    fn port_text(port: Option<u32>) -> String {
+        port.map_or_else(|| "*".to_string(), |n| n.to_string())
+    }
+
+    pub fn outside_client(port: Option<u32>) -> String {
+        format!("client:outside:{}", port_text(port))
+    }
+
+    /// Server `index` of a Gateway.
+    pub fn gateway_listener(gateway: &Resource, index: usize) -> String {
+        format!(
+            "listener:{}/{}:{index}",
+            gateway.namespace, gateway.name.value
+        )
+    }
+
+    /// The sidecar's outbound listener for `port` (`None`: a port the input does not say).
+    pub fn sidecar_listener(port: Option<u32>) -> String {
+        format!("listener:mesh:{}", port_text(port))
+    }
+
+    pub fn rule(service: &Resource, kind: RouteKind, index: usize) -> String {
+        format!(
+            "rule:{}/{}:{}:{index}",
+            service.namespace,
+            service.name.value,
+            kind.key()
+        )
+    }
+
+    /// The route a sidecar takes to a host no VirtualService routes.
+    pub fn default_rule(host_fqdn: &str, port: Option<u32>) -> String {
+        format!("rule:default:{host_fqdn}:{}", port_text(port))
+    }
+}
+
 /// Builds the graph of `mesh`; `diagnostics` are the analysis' own, attached by span.
 pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
     let mut builder = Builder {
@@ -269,10 +312,7 @@ impl<'m> Builder<'m> {
             .port_number()
             .map_or_else(|| "?".to_string(), |n| n.to_string());
         let listener = self.node(
-            format!(
-                "listener:{}/{}:{index}",
-                resource.namespace, resource.name.value
-            ),
+            keys::gateway_listener(resource, index),
             Stage::Listener,
             || {
                 let mut detail = Vec::new();
@@ -291,13 +331,17 @@ impl<'m> Builder<'m> {
                 )
             },
         );
-        let client = self.node(format!("client:outside:{port}"), Stage::Client, || {
-            NodeText::new(
-                format!("outside client :{port}"),
-                "through the ingress",
-                Vec::new(),
-            )
-        });
+        let client = self.node(
+            keys::outside_client(server.port_number()),
+            Stage::Client,
+            || {
+                NodeText::new(
+                    format!("outside client :{port}"),
+                    "through the ingress",
+                    Vec::new(),
+                )
+            },
+        );
         self.edge(
             client,
             listener,
@@ -437,11 +481,11 @@ impl<'m> Builder<'m> {
     /// The sidecar's outbound listener for `port` and the pods that send to it.
     fn sidecar_listener(&mut self, port: Option<u32>, protocol: Option<Protocol>) -> usize {
         let name = port.map_or_else(|| "*".to_string(), |n| n.to_string());
-        let listener = self.node(format!("listener:mesh:{name}"), Stage::Listener, || {
+        let listener = self.node(keys::sidecar_listener(port), Stage::Listener, || {
             let detail = protocol.map_or_else(|| "any protocol".to_string(), |p| p.to_string());
             NodeText::new(format!("sidecar outbound :{name}"), detail, Vec::new())
         });
-        let client = self.node("client:mesh".to_string(), Stage::Client, || {
+        let client = self.node(keys::MESH_CLIENT.to_string(), Stage::Client, || {
             NodeText::new("pod in the mesh", "through its sidecar", Vec::new())
         });
         self.edge(
@@ -536,9 +580,8 @@ impl<'m> Builder<'m> {
     ) {
         let listener = self.sidecar_listener(port, protocol);
         let wire = Wire::from_protocol(protocol);
-        let port_text = port.map_or_else(|| "*".to_string(), |n| n.to_string());
         let rule = self.node(
-            format!("rule:default:{}:{port_text}", fqdn(host, namespace)),
+            keys::default_rule(&fqdn(host, namespace), port),
             Stage::Rule,
             || {
                 NodeText::new(
@@ -561,13 +604,7 @@ impl<'m> Builder<'m> {
 
     fn rule_node(&mut self, resource: &Resource, rule: &Rule) -> usize {
         self.node(
-            format!(
-                "rule:{}/{}:{}:{}",
-                resource.namespace,
-                resource.name.value,
-                rule.kind.key(),
-                rule.index
-            ),
+            keys::rule(resource, rule.kind, rule.index),
             Stage::Rule,
             || {
                 let mut spans = vec![rule.span];
