@@ -2,6 +2,7 @@
 
 mod input;
 mod render;
+mod traffic;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,19 @@ enum Command {
         /// A check id, as printed in brackets (`double-tls`).
         check: String,
     },
+    /// Print the traffic graph: every path a request can take, stage by stage, with what is
+    /// on the wire at each hop and the diagnostics that break it.
+    ///
+    /// JSON (--format json): {"version": 1, "nodes": [{key, stage, label, detail, dead_end,
+    /// checks, box {x, y, width, height}, file, span}], "edges": [{from, to, label, wire,
+    /// dead, broken, checks}]}; `from` and `to` index `nodes`.
+    Graph(traffic::GraphArgs),
+    /// Trace one request: the path Envoy takes and how it ends (200, 404 NR, 503 UF,
+    /// 400 DPE, `wrong version number`, ...). Exit code 1 when the request fails.
+    ///
+    /// `routescope trace config.yaml --from gateway:istio-system/gateway https://myapp.com/`
+    /// `routescope trace config.yaml --from pod:default http://httpbin.org:443/get`
+    Trace(traffic::TraceArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +79,13 @@ struct CheckArgs {
     /// Exit with 1 when a diagnostic at or above this severity is found.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     fail_on: FailOn,
+    #[command(flatten)]
+    mesh: MeshArgs,
+}
+
+/// How the mesh around the input is set up.
+#[derive(clap::Args, Debug)]
+pub struct MeshArgs {
     /// Namespace of resources without metadata.namespace.
     #[arg(long, default_value = "default")]
     namespace: String,
@@ -81,6 +102,21 @@ struct CheckArgs {
     /// infos.
     #[arg(long)]
     complete: bool,
+}
+
+impl MeshArgs {
+    pub fn settings(&self) -> MeshSettings {
+        MeshSettings {
+            default_namespace: self.namespace.clone(),
+            root_namespace: self.root_namespace.clone(),
+            auto_mtls: matches!(self.auto_mtls, Switch::On),
+            default_mtls: match self.mtls {
+                Mtls::Strict => MtlsMode::Strict,
+                Mtls::Permissive => MtlsMode::Permissive,
+            },
+            input_complete: self.complete,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -128,31 +164,25 @@ fn main() -> ExitCode {
             }
         },
         Command::Check(args) => run_check(args),
+        Command::Graph(args) => traffic::run_graph(args),
+        Command::Trace(args) => traffic::run_trace(args),
     }
 }
 
-fn settings(args: &CheckArgs) -> MeshSettings {
-    MeshSettings {
-        default_namespace: args.namespace.clone(),
-        root_namespace: args.root_namespace.clone(),
-        auto_mtls: matches!(args.auto_mtls, Switch::On),
-        default_mtls: match args.mtls {
-            Mtls::Strict => MtlsMode::Strict,
-            Mtls::Permissive => MtlsMode::Permissive,
-        },
-        input_complete: args.complete,
-    }
+/// Reads the inputs, or says why not (exit code 2).
+pub fn read_or_exit(paths: &[PathBuf]) -> Result<routescope_core::source::Sources, ExitCode> {
+    input::read_inputs(paths).map_err(|input::InputError(message)| {
+        eprintln!("routescope: {message}");
+        ExitCode::from(2)
+    })
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    let sources = match input::read_inputs(&args.paths) {
+    let sources = match read_or_exit(&args.paths) {
         Ok(sources) => sources,
-        Err(input::InputError(message)) => {
-            eprintln!("routescope: {message}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let settings = settings(&args);
+    let settings = args.mesh.settings();
     let sources = if args.fix {
         let max = if args.unsafe_fixes {
             Applicability::Unsafe

@@ -27,7 +27,7 @@ impl<'s> Positions<'s> {
         &self.indexes[span.file.0 as usize]
     }
 
-    fn name(&self, span: Span) -> &str {
+    pub fn name(&self, span: Span) -> &str {
         &self.sources.get(span.file).name
     }
 
@@ -37,7 +37,14 @@ impl<'s> Positions<'s> {
         json!({ "line": at.line, "column": at.column, "offset": offset })
     }
 
-    fn span_json(&self, span: Span) -> Value {
+    /// `file:line:column` of a span's start.
+    pub fn location(&self, span: Span) -> String {
+        let text = self.sources.text(span.file);
+        let at = self.index(span).line_col(text, span.start as usize);
+        format!("{}:{}:{}", self.name(span), at.line, at.column)
+    }
+
+    pub fn span_json(&self, span: Span) -> Value {
         json!({ "start": self.position(span, span.start), "end": self.position(span, span.end) })
     }
 }

@@ -271,3 +271,142 @@ fn fixing_the_seed_examples_leaves_them_clean() {
     }
     assert_eq!(checked, 7, "one broken example per seed mistake");
 }
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn trace_shows_the_seed_symptom_and_exits_1_until_fixed() {
+    let cases = [
+        (
+            "double-tls",
+            "pod:default",
+            "https://httpbin.org/get",
+            "http://httpbin.org:443/get",
+            "wrong version number",
+        ),
+        (
+            "tls-route-behind-terminating-gateway",
+            "gateway:istio-system/gateway",
+            "https://myapp.example.com/",
+            "https://myapp.example.com/",
+            "404 NR",
+        ),
+        (
+            "mtls-disabled-by-destination-rule",
+            "pod:default",
+            "http://reviews:9080/",
+            "http://reviews:9080/",
+            "503 UF",
+        ),
+    ];
+    for (seed, from, url, fixed_url, symptom) in cases {
+        let broken = routescope(
+            &[
+                "trace",
+                &example(&format!("{seed}.yaml")),
+                "--from",
+                from,
+                url,
+            ],
+            None,
+        );
+        assert_eq!(broken.status.code(), Some(1), "{seed}: {}", stdout(&broken));
+        let text = stdout(&broken);
+        assert!(
+            text.lines().last().unwrap().starts_with(symptom),
+            "{seed}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("{seed}.yaml:")),
+            "{seed}: steps name their YAML:\n{text}"
+        );
+        let fixed = routescope(
+            &[
+                "trace",
+                &example(&format!("{seed}.fixed.yaml")),
+                "--from",
+                from,
+                fixed_url,
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert_eq!(
+            fixed.status.code(),
+            Some(0),
+            "{seed}.fixed: {}",
+            stdout(&fixed)
+        );
+        let json: serde_json::Value = serde_json::from_str(&stdout(&fixed)).unwrap();
+        assert_eq!(json["outcome"]["code"], "200");
+        assert_eq!(
+            json["steps"].as_array().unwrap().last().unwrap()["stage"],
+            "upstream"
+        );
+    }
+}
+
+#[test]
+fn trace_refuses_bad_requests_with_exit_2() {
+    let seed = example("double-tls.yaml");
+    let cases: [&[&str]; 4] = [
+        &["trace", &seed, "--from", "node:x", "http://a/"],
+        &["trace", &seed, "--from", "pod", "ftp://a/"],
+        &["trace", &seed, "--from", "gateway:x/missing", "http://a/"],
+        &["trace", "--from", "pod", "http://a/"],
+    ];
+    for args in cases {
+        let output = routescope(args, None);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).starts_with("routescope: "),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn graph_prints_dot_json_and_svg() {
+    let seed = example("double-tls.yaml");
+    let dot = stdout(&routescope(&["graph", &seed], None));
+    assert!(
+        dot.starts_with("digraph traffic {") && dot.contains("TLS inside TLS"),
+        "{dot}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&routescope(
+        &["graph", &seed, "--format", "json"],
+        None,
+    )))
+    .unwrap();
+    let edges = json["edges"].as_array().unwrap();
+    assert!(
+        edges
+            .iter()
+            .any(|edge| edge["wire"] == "double" && edge["broken"] == true)
+    );
+    let nodes = json["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|node| {
+        node["checks"]
+            .as_array()
+            .unwrap()
+            .contains(&"double-tls".into())
+    }));
+    let svg = stdout(&routescope(&["graph", &seed, "--format", "svg"], None));
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+}

@@ -18,6 +18,7 @@ pub mod share;
 pub mod source;
 pub mod synthetic;
 pub mod topology;
+pub mod trace;
 pub mod yaml;
 
 use diagnostic::{Applicability, Diagnostic, Fix, Severity, apply_edits, merge_fixes};
