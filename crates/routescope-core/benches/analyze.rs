@@ -1,5 +1,6 @@
 //! Analysis speed over generated meshes of 10 to 10,000 resources, side by side with the floor:
-//! saphyr-parser's bare event parse of the same text. Results go to BENCHMARKS.md.
+//! saphyr-parser's bare event parse of the same text, and the traffic graph with its layout.
+//! Results go to BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use routescope_core::resolve::Mesh;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::Sources;
 use routescope_core::synthetic::generate;
-use routescope_core::{analyze, analyze_cached, checks};
+use routescope_core::{analyze, analyze_cached, checks, topology};
 use saphyr_parser::Parser;
 
 fn bare_parse(text: &str) -> usize {
@@ -83,6 +84,18 @@ fn bench(c: &mut Criterion) {
                     .len()
             })
         });
+        // The traffic view's extra work on top of `whole`: the graph and its layout.
+        let analysis = analyze(sources.clone(), MeshSettings::default());
+        group.bench_with_input(
+            BenchmarkId::new("graph_and_layout", resources),
+            &analysis,
+            |b, a| {
+                b.iter(|| {
+                    let graph = topology::build(black_box(&a.mesh), &a.diagnostics);
+                    topology::layout(&graph).width
+                })
+            },
+        );
     }
     group.finish();
 }

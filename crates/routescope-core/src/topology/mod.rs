@@ -15,7 +15,9 @@ mod render;
 mod rules;
 mod wire;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 pub use layout::{Layout, NodeBox, crossings, layout};
 pub use path::DestinationPath;
@@ -217,8 +219,8 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
     let mut builder = Builder {
         mesh,
         graph: TrafficGraph::default(),
-        nodes: HashMap::new(),
-        edges: HashMap::new(),
+        nodes: FxHashMap::default(),
+        edges: FxHashMap::default(),
     };
     builder.gateways();
     builder.virtual_services();
@@ -232,8 +234,8 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
 struct Builder<'m> {
     mesh: &'m Mesh,
     graph: TrafficGraph,
-    nodes: HashMap<String, usize>,
-    edges: HashMap<(usize, usize, String, Wire), usize>,
+    nodes: FxHashMap<String, usize>,
+    edges: FxHashMap<(usize, usize, Wire, String), usize>,
 }
 
 /// What a new node shows.
@@ -279,7 +281,7 @@ impl<'m> Builder<'m> {
     }
 
     fn edge(&mut self, from: usize, to: usize, label: String, wire: Wire, dead: Option<String>) {
-        let key = (from, to, label.clone(), wire);
+        let key = (from, to, wire, label.clone());
         if let Some(&index) = self.edges.get(&key) {
             // A live way in wins over a dead one.
             if dead.is_none() {
@@ -736,37 +738,42 @@ struct Target<'a> {
 /// Gateway listeners that no live hop leaves, and rules that no live hop reaches, are dead
 /// ends; say why.
 fn mark_dead_ends(graph: &mut TrafficGraph) {
-    for index in 0..graph.nodes.len() {
-        let node = &graph.nodes[index];
-        let reason = match node.stage {
+    let mut live_out = vec![false; graph.nodes.len()];
+    // The first reason a hop into each node is dead, and whether a live hop reaches it.
+    let mut dead_in: Vec<Option<&str>> = vec![None; graph.nodes.len()];
+    let mut live_in = vec![false; graph.nodes.len()];
+    for edge in &graph.edges {
+        match &edge.dead {
+            None => {
+                live_out[edge.from] = true;
+                live_in[edge.to] = true;
+            }
+            Some(reason) => {
+                dead_in[edge.to].get_or_insert(reason);
+            }
+        }
+    }
+    let reasons: Vec<Option<String>> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| match node.stage {
             Stage::Listener if node.key.starts_with("listener:missing:") => {
                 Some("no such Gateway: the rules bound to it configure nothing".to_string())
             }
-            Stage::Listener if !node.key.starts_with("listener:mesh:") => {
-                let live_out = graph
-                    .edges
-                    .iter()
-                    .any(|edge| edge.from == index && edge.dead.is_none());
-                (!live_out).then(|| {
-                    "no VirtualService rule takes this server's traffic: HTTP requests get 404 \
+            Stage::Listener if !node.key.starts_with("listener:mesh:") && !live_out[index] => Some(
+                "no VirtualService rule takes this server's traffic: HTTP requests get 404 \
                      (NR), TLS connections are closed"
-                        .to_string()
-                })
-            }
-            Stage::Rule => {
-                let incoming: Vec<&GraphEdge> =
-                    graph.edges.iter().filter(|edge| edge.to == index).collect();
-                let all_dead = !incoming.is_empty() && incoming.iter().all(|e| e.dead.is_some());
-                all_dead.then(|| {
-                    format!(
-                        "never reached: {}",
-                        incoming[0].dead.clone().unwrap_or_default()
-                    )
-                })
+                    .to_string(),
+            ),
+            Stage::Rule if !live_in[index] => {
+                dead_in[index].map(|reason| format!("never reached: {reason}"))
             }
             _ => None,
-        };
-        graph.nodes[index].dead_end = reason;
+        })
+        .collect();
+    for (node, reason) in graph.nodes.iter_mut().zip(reasons) {
+        node.dead_end = reason;
     }
 }
 
