@@ -1064,6 +1064,65 @@ impl<'m> Tracer<'m, '_> {
     }
 }
 
+/// A request worth tracing first: through the first Gateway server a VirtualService binds to,
+/// for one of its hosts; else from a pod to the first host a ServiceEntry or DestinationRule
+/// names.
+pub fn suggest(mesh: &Mesh) -> Option<(Origin, String)> {
+    let concrete = |host: &str| match host.strip_prefix('*') {
+        Some("") => "example.com".to_string(),
+        Some(rest) => format!("www{rest}"),
+        None => host.to_string(),
+    };
+    let url = |tls: bool, host: &str, port: Option<u32>| {
+        let (scheme, default) = if tls { ("https", 443) } else { ("http", 80) };
+        match port {
+            Some(port) if port != default => format!("{scheme}://{host}:{port}/"),
+            _ => format!("{scheme}://{host}/"),
+        }
+    };
+    for (resource, service) in mesh.virtual_services() {
+        let Some(host) = service.host_values().next() else {
+            continue;
+        };
+        for reference in mesh.gateway_refs(resource, service) {
+            let GatewayTarget::Found(gateway, found) = reference.target else {
+                continue;
+            };
+            if let Some(server) = mesh
+                .bound_servers(resource, service, gateway, found)
+                .first()
+            {
+                let tls = Wire::from_client(server) == Wire::ClientTls;
+                let origin = Origin::Gateway {
+                    namespace: gateway.namespace.clone(),
+                    name: gateway.name.value.clone(),
+                };
+                return Some((
+                    origin,
+                    url(tls, &concrete(&host.value), server.port_number()),
+                ));
+            }
+        }
+    }
+    let pod = |resource: &Resource| Origin::Pod {
+        namespace: resource.namespace.clone(),
+    };
+    for (resource, entry) in mesh.service_entries() {
+        let (Some(host), Some(port)) = (entry.host_values().next(), entry.ports.first()) else {
+            continue;
+        };
+        let protocol = port.value.protocol.as_ref().map(|p| p.value);
+        let tls = protocol.is_some_and(Protocol::is_encrypted);
+        let number = port.value.number.as_ref().map(|n| n.value);
+        return Some((pod(resource), url(tls, &concrete(&host.value), number)));
+    }
+    let (resource, rule) = mesh
+        .destination_rules()
+        .find(|(_, rule)| rule.host.is_some())?;
+    let host = concrete(&rule.host.as_ref()?.value);
+    Some((pod(resource), url(false, &host, None)))
+}
+
 fn auto_text(path: &DestinationPath, mesh: &Mesh) -> &'static str {
     if path.in_mesh && mesh.settings.auto_mtls {
         ": auto mTLS applies"

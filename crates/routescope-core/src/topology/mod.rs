@@ -146,10 +146,49 @@ impl TrafficGraph {
         let marked: Vec<usize> = (0..self.nodes.len())
             .filter(|&n| self.nodes[n].diagnostics.contains(&diagnostic))
             .collect();
+        self.paths_through(&marked)
+    }
+
+    /// The part of the graph on paths through nodes whose label, detail or key contains
+    /// `query` (any case): one host's or one gateway's traffic. An empty query keeps all.
+    pub fn filtered(&self, query: &str) -> TrafficGraph {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() {
+            return self.clone();
+        }
+        let matching: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| {
+                let node = &self.nodes[n];
+                [&node.label, &node.detail, &node.key]
+                    .iter()
+                    .any(|text| text.to_lowercase().contains(&query))
+            })
+            .collect();
+        let (nodes, edges) = self.paths_through(&matching);
+        let mut new_index = vec![usize::MAX; self.nodes.len()];
+        for (index, &node) in nodes.iter().enumerate() {
+            new_index[node] = index;
+        }
+        TrafficGraph {
+            nodes: nodes.iter().map(|&n| self.nodes[n].clone()).collect(),
+            edges: edges
+                .iter()
+                .map(|&e| {
+                    let mut edge = self.edges[e].clone();
+                    edge.from = new_index[edge.from];
+                    edge.to = new_index[edge.to];
+                    edge
+                })
+                .collect(),
+        }
+    }
+
+    /// Every node and edge upstream and downstream of `marked` (sorted indexes).
+    fn paths_through(&self, marked: &[usize]) -> (Vec<usize>, Vec<usize>) {
         let mut nodes: HashSet<usize> = marked.iter().copied().collect();
         let mut edges = HashSet::new();
         for forward in [true, false] {
-            let mut stack = marked.clone();
+            let mut stack = marked.to_vec();
             while let Some(node) = stack.pop() {
                 for (index, edge) in self.edges.iter().enumerate() {
                     let (here, next) = if forward {

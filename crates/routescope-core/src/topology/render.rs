@@ -94,7 +94,8 @@ fn wire_glyph(out: &mut String, wire: Wire, x: i32, y: i32) {
 }
 
 /// The graph drawn at `layout` as a standalone SVG document. Nodes carry `data-node` (their
-/// index) and `data-key`; edges carry `data-edge`, so a page can make them interactive.
+/// index) and `data-key`; edges carry `data-edge` and the keys of their ends (`data-from`,
+/// `data-to`), so a page can make them interactive.
 pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic]) -> String {
     let legend_height = 28;
     let width = layout.width;
@@ -143,7 +144,9 @@ pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic])
         }
         let _ = write!(
             out,
-            "<g data-edge=\"{index}\"><path class=\"{class}\" d=\"{path}\"><title>{}</title></path>",
+            "<g data-edge=\"{index}\" data-from=\"{}\" data-to=\"{}\"><path class=\"{class}\" d=\"{path}\"><title>{}</title></path>",
+            escape(&graph.nodes[edge.from].key),
+            escape(&graph.nodes[edge.to].key),
             escape(&title)
         );
         if edge.wire == Wire::Double {

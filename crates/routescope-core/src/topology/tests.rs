@@ -284,3 +284,29 @@ fn a_diagnostic_highlights_the_whole_path_it_breaks() {
     }
     assert_eq!(edges.len(), Stage::ALL.len() - 1);
 }
+
+#[test]
+fn filtering_keeps_the_paths_through_matching_nodes() {
+    let text = format!(
+        "{}---\n{}",
+        example("double-tls.yaml"),
+        example("gateways-share-certificate.yaml")
+    );
+    let analysis = analysis(&text);
+    let graph = build(&analysis.mesh, &analysis.diagnostics);
+    let only = graph.filtered("HTTPBIN.org");
+    assert!(only.nodes.len() < graph.nodes.len());
+    assert!(
+        only.nodes.iter().all(|n| !n.label.contains("gw")),
+        "gateway paths are left out"
+    );
+    assert!(only.nodes.iter().any(|n| n.stage == Stage::Client));
+    assert!(
+        only.edges
+            .iter()
+            .all(|e| e.from < only.nodes.len() && e.to < only.nodes.len())
+    );
+    assert_eq!(only.edges.len(), only.nodes.len() - 1, "one path: a chain");
+    assert_eq!(graph.filtered("  "), graph);
+    assert!(graph.filtered("no such thing").nodes.is_empty());
+}

@@ -407,3 +407,51 @@ fn urls_and_origins_parse_or_say_what_is_wrong() {
         "no Gateway x/y in the input"
     );
 }
+
+#[test]
+fn a_first_request_is_suggested_for_each_seed_example_and_it_shows_the_symptom() {
+    let expected = [
+        (
+            "tls-route-behind-terminating-gateway.yaml",
+            "gateway:istio-system/gateway",
+            "https://www.example.com/",
+            Outcome::NoRoute,
+        ),
+        (
+            "double-tls.yaml",
+            "pod:default",
+            "https://httpbin.org/",
+            Outcome::WrongVersionNumber,
+        ),
+        (
+            "https-to-http-port.yaml",
+            "pod:default",
+            "http://httpbin.org:443/",
+            Outcome::Success,
+        ),
+        (
+            "mtls-disabled-by-destination-rule.yaml",
+            "pod:default",
+            "http://reviews/",
+            Outcome::UpstreamFailure,
+        ),
+    ];
+    for (name, from, url, outcome) in expected {
+        let analysis = analyze(
+            Sources::single("input.yaml", example(name)),
+            MeshSettings::default(),
+        );
+        let (origin, suggested) = suggest(&analysis.mesh).unwrap();
+        assert_eq!(
+            (origin.to_string().as_str(), suggested.as_str()),
+            (from, url),
+            "{name}"
+        );
+        let request = Request::new(origin, Url::parse(&suggested).unwrap());
+        assert_eq!(
+            trace(&analysis.mesh, &request).unwrap().outcome,
+            outcome,
+            "{name}"
+        );
+    }
+}
