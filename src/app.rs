@@ -17,6 +17,7 @@ use crate::examples::{self, EXAMPLES};
 use crate::markdown::{self, Block, Inline};
 use crate::session::{FixPreview, Problem, Session, apply_editor_change, join_files};
 use crate::start::{Notice, needs_draft, start};
+use crate::traffic_view::TrafficPanel;
 
 const SAVED: &str = "routescope:v1";
 const DRAFT: &str = "routescope:v1:draft";
@@ -29,6 +30,7 @@ enum Panel {
     Corrected,
     Examples,
     Settings,
+    Traffic,
 }
 
 /// Everything the components share. Copy: signals and stored values are handles.
@@ -51,6 +53,8 @@ struct Ui {
     learn: RwSignal<Option<&'static str>>,
     notice: RwSignal<Option<Notice>>,
     preview: RwSignal<Option<FixPreview>>,
+    /// The diagnostic last selected (its path lights up in the traffic view).
+    focus: RwSignal<Option<usize>>,
     /// Saved work replaced by an example, a link or opened files: restorable.
     draft: RwSignal<Option<String>>,
     embed: bool,
@@ -180,6 +184,7 @@ impl Ui {
     }
 
     fn reveal(self, id: usize) {
+        self.focus.set(Some(id));
         if let Some((from, to)) = self.session.with_value(|s| s.diagnostic_range(id)) {
             self.with_editor(|editor| editor.reveal(from, to));
         }
@@ -224,6 +229,7 @@ pub fn App() -> impl IntoView {
         learn: RwSignal::new(None),
         notice: RwSignal::new(opened.notice.clone()),
         preview: RwSignal::new(None),
+        focus: RwSignal::new(None),
         draft: RwSignal::new(draft),
         embed,
     };
@@ -290,7 +296,7 @@ pub fn App() -> impl IntoView {
         <div class="app" class:embed=embed>
             <Header ui=ui/>
             <NoticeBar ui=ui/>
-            <main class="layout">
+            <main class="layout" class:wide-side=move || ui.panel.get() == Panel::Traffic && !embed>
                 <section class="editor-pane" aria-label="YAML editor">
                     <div class="editor-host" node_ref=editor_host></div>
                 </section>
@@ -302,6 +308,9 @@ pub fn App() -> impl IntoView {
                         (_, Panel::Corrected) => view! { <CorrectedPanel ui=ui/> }.into_any(),
                         (_, Panel::Examples) => view! { <ExamplesPanel ui=ui/> }.into_any(),
                         (_, Panel::Settings) => view! { <SettingsPanel ui=ui/> }.into_any(),
+                        (_, Panel::Traffic) => view! {
+                            <TrafficPanel session=ui.session revision=ui.revision editor=ui.editor focus=ui.focus/>
+                        }.into_any(),
                     }}
                 </aside>
             </main>
@@ -454,6 +463,7 @@ fn Tabs(ui: Ui) -> impl IntoView {
     view! {
         <div class="tabs" role="tablist">
             {tab(Panel::Problems, "Problems")}
+            {tab(Panel::Traffic, "Traffic")}
             {tab(Panel::Learn, "Learn")}
             {tab(Panel::Corrected, "Corrected")}
             {tab(Panel::Examples, "Examples")}
@@ -622,7 +632,7 @@ fn CorrectedPanel(ui: Ui) -> impl IntoView {
                     on:change=move |e| include_unsafe.set(event_target_checked(&e))/>
                     " include unsafe fixes (review them)"</label>
                 <button on:click=move |_| browser::copy(&corrected.with(|c| c.text.clone()))>"Copy"</button>
-                <button on:click=move |_| browser::download("corrected.yaml", &corrected.with(|c| c.text.clone()))>"Download"</button>
+                <button on:click=move |_| browser::download("corrected.yaml", &corrected.with(|c| c.text.clone()), "application/yaml")>"Download"</button>
             </div>
             {move || {
                 let diff = corrected.with(|c| c.diff.clone());

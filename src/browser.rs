@@ -1,6 +1,7 @@
 //! Thin wrappers over the browser APIs the page uses. Errors come back as text to show.
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
@@ -65,25 +66,101 @@ pub fn copy(text: &str) {
     let _ = window().navigator().clipboard().write_text(text);
 }
 
-/// Offers `text` as a file download.
-pub fn download(name: &str, text: &str) {
+/// Offers `text` as a file download of type `mime`.
+pub fn download(name: &str, text: &str, mime: &str) {
+    let Some(url) = object_url(text, mime) else {
+        return;
+    };
+    download_url(name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A `blob:` URL of `text` typed `mime`.
+fn object_url(text: &str, mime: &str) -> Option<String> {
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/yaml");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+fn download_url(name: &str, url: &str) {
     let document = window().document().expect("a document");
     if let Ok(anchor) = document.create_element("a") {
         let anchor: web_sys::HtmlAnchorElement = anchor.unchecked_into();
-        anchor.set_href(&url);
+        anchor.set_href(url);
         anchor.set_download(name);
         anchor.click();
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Offers an SVG picture as a PNG download, drawn at twice its size on white.
+pub fn download_png(name: &str, svg: &str, width: u32, height: u32) {
+    let Some(url) = object_url(svg, "image/svg+xml") else {
+        return;
+    };
+    let Ok(image) = web_sys::HtmlImageElement::new() else {
+        return;
+    };
+    let name = name.to_string();
+    let drawn = image.clone();
+    let source = url.clone();
+    let on_load = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&source);
+        let document = window().document().expect("a document");
+        let Ok(canvas) = document.create_element("canvas") else {
+            return;
+        };
+        let canvas: web_sys::HtmlCanvasElement = canvas.unchecked_into();
+        canvas.set_width(width * 2);
+        canvas.set_height(height * 2);
+        let Ok(Some(context)) = canvas.get_context("2d") else {
+            return;
+        };
+        let context: web_sys::CanvasRenderingContext2d = context.unchecked_into();
+        let _ = context.scale(2.0, 2.0);
+        context.set_fill_style_str("#ffffff");
+        context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+        let _ = context.draw_image_with_html_image_element(&drawn, 0.0, 0.0);
+        if let Ok(data) = canvas.to_data_url_with_type("image/png") {
+            download_url(&name, &data);
+        }
+    });
+    image.set_onload(Some(on_load.unchecked_ref()));
+    image.set_src(&url);
+}
+
+/// Marks the graph nodes whose `data-key` is in `keys`, and the hops between two of them,
+/// with the class `rs-g-on` (and clears it elsewhere).
+pub fn mark_graph(container: &web_sys::Element, keys: &[String]) {
+    let on = |key: Option<String>| key.is_some_and(|key| keys.contains(&key));
+    let mark = |selector: &str, lit: &dyn Fn(&web_sys::Element) -> bool| {
+        let Ok(found) = container.query_selector_all(selector) else {
+            return;
+        };
+        for index in 0..found.length() {
+            if let Some(element) = found
+                .item(index)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            {
+                let _ = element
+                    .class_list()
+                    .toggle_with_force("rs-g-on", lit(&element));
+            }
+        }
+    };
+    mark("[data-key]", &|element| {
+        on(element.get_attribute("data-key"))
+    });
+    mark("[data-edge]", &|element| {
+        on(element.get_attribute("data-from")) && on(element.get_attribute("data-to"))
+    });
+}
+
+/// Runs `f` before the next repaint (after the DOM updates of this turn).
+pub fn next_frame(f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    let _ = window().request_animation_frame(callback.unchecked_ref());
 }
 
 pub fn set_title(title: &str) {

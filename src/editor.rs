@@ -22,6 +22,8 @@ extern "C" {
     fn get_text(handle: &JsValue) -> String;
     #[wasm_bindgen(js_name = revealRange)]
     fn reveal_range(handle: &JsValue, from: u32, to: u32);
+    #[wasm_bindgen(js_name = highlightRanges)]
+    fn highlight_ranges(handle: &JsValue, json: &str);
 }
 
 /// What the editor reports back.
@@ -86,5 +88,10 @@ impl Editor {
 
     pub fn reveal(&self, from: usize, to: usize) {
         reveal_range(&self.handle, from as u32, to as u32);
+    }
+
+    /// Marks ranges (`[{"from":…,"to":…}]`, UTF-16) without moving the selection; `[]` clears.
+    pub fn highlight(&self, json: &str) {
+        highlight_ranges(&self.handle, json);
     }
 }

@@ -1,7 +1,7 @@
 //! Routescope's playground: a client-side Leptos app over `routescope-core`.
 //!
 //! The components (`app`) show and edit; the decisions live in the core and in the plain-Rust
-//! modules `session`, `start`, `examples` and `markdown`, which are tested natively.
+//! modules `session`, `traffic`, `start`, `examples` and `markdown`, which are tested natively.
 
 mod app;
 mod browser;
@@ -10,5 +10,7 @@ pub mod examples;
 pub mod markdown;
 pub mod session;
 pub mod start;
+pub mod traffic;
+mod traffic_view;
 
 pub use app::App;

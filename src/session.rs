@@ -6,7 +6,9 @@ use routescope_core::diagnostic::{Applicability, Counts, Diagnostic, Fix, Severi
 use routescope_core::load::DocumentCache;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
+use routescope_core::topology::{self, TrafficGraph};
 use routescope_core::{Analysis, analyze_cached, diff, fix_all};
+use std::sync::OnceLock;
 
 /// The editor's text is one file of this name.
 pub const FILE_NAME: &str = "playground.yaml";
@@ -16,6 +18,8 @@ pub struct Session {
     cache: DocumentCache,
     utf16: Utf16Map,
     lines: LineIndex,
+    /// Built when the traffic view first asks for it after each analysis.
+    graph: OnceLock<TrafficGraph>,
 }
 
 /// One row of the problems panel.
@@ -61,6 +65,7 @@ impl Session {
             cache,
             utf16,
             lines,
+            graph: OnceLock::new(),
         }
     }
 
@@ -68,6 +73,17 @@ impl Session {
     pub fn update(&mut self, text: String, settings: MeshSettings) {
         self.analysis = analyze_cached(Sources::single(FILE_NAME, text), settings, &mut self.cache);
         (self.utf16, self.lines) = positions(&self.analysis);
+        self.graph = OnceLock::new();
+    }
+
+    pub fn analysis(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    /// The traffic graph of the current analysis.
+    pub fn graph(&self) -> &TrafficGraph {
+        self.graph
+            .get_or_init(|| topology::build(&self.analysis.mesh, &self.analysis.diagnostics))
     }
 
     pub fn text(&self) -> &str {

@@ -220,3 +220,67 @@ async fn user_text_is_never_html_and_nothing_leaves_the_origin() {
         .await;
     assert!(policy.as_str().unwrap().contains("connect-src 'none'"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_traffic_view_marks_the_broken_hop_and_a_node_click_selects_its_yaml() {
+    let browser = browser().await;
+    browser.open("").await;
+    browser.click_button("Traffic").await;
+    browser
+        .wait(
+            "the graph is drawn",
+            "return document.querySelector('.graph-picture svg [data-key]') !== null",
+        )
+        .await;
+    let marked = browser
+        .js("return [...document.querySelectorAll('.graph-picture .rs-g-dead, .graph-picture .rs-g-error')].map(e => e.closest('[data-key],[data-edge]')?.dataset.key ?? 'edge').join(' ')")
+        .await;
+    let marked = marked.as_str().unwrap();
+    for key in [
+        "listener:istio-system/gateway:0",
+        "rule:default/httpbin:tls:0",
+        "edge",
+    ] {
+        assert!(marked.contains(key), "{key} is not marked broken: {marked}");
+    }
+    browser
+        .click("[data-key='listener:istio-system/gateway:0']")
+        .await;
+    browser
+        .wait(
+            "the editor selects the Gateway server",
+            "return window.getSelection().toString().startsWith('port:') && window.getSelection().toString().includes('mode: SIMPLE')",
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trace_of_the_default_example_fails_with_404_and_succeeds_after_fix_all_safe() {
+    let browser = browser().await;
+    browser.open("").await;
+    browser.click_button("Traffic").await;
+    browser.click_button("Trace").await;
+    browser
+        .wait(
+            "the trace ends in 404 NR",
+            "return document.querySelector('.outcome.failure')?.innerText.includes('404 NR') === true",
+        )
+        .await;
+    browser
+        .wait(
+            "the traced path is lit on the graph",
+            "return document.querySelectorAll('.graph-picture [data-key].rs-g-on').length >= 2",
+        )
+        .await;
+    browser.click_button("Fix all safe").await;
+    browser
+        .wait(
+            "the same request now succeeds",
+            "return document.querySelector('.outcome.success')?.innerText.includes('200') === true",
+        )
+        .await;
+    let lit = browser
+        .js("return document.querySelectorAll('.graph-picture [data-key].rs-g-on').length")
+        .await;
+    assert_eq!(lit, 7, "client to upstream, one node per stage");
+}

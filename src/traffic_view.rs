@@ -1,0 +1,284 @@
+//! The "Traffic" panel: the graph the core draws (pan, zoom, filter, export), linked both ways
+//! with the editor, and the request tracer. Decisions live in `traffic` and the core.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser;
+use crate::editor::Editor;
+use crate::session::Session;
+use crate::traffic::{TraceForm, TraceView};
+
+const ZOOM_STEP: f64 = 1.25;
+
+/// Pan and zoom of the picture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct View {
+    x: f64,
+    y: f64,
+    scale: f64,
+}
+
+/// The `data-key` of the graph node an event happened in, if any.
+fn node_key(event: &web_sys::Event) -> Option<String> {
+    let target: web_sys::Element = event.target()?.dyn_into().ok()?;
+    target
+        .closest("[data-key]")
+        .ok()??
+        .get_attribute("data-key")
+}
+
+/// The width and height an SVG document says it has.
+fn svg_size(svg: &str) -> (u32, u32) {
+    let attribute = |name: &str| {
+        let start = svg.find(&format!(" {name}=\""))? + name.len() + 3;
+        svg[start..].split('"').next()?.parse().ok()
+    };
+    (
+        attribute("width").unwrap_or(800),
+        attribute("height").unwrap_or(600),
+    )
+}
+
+#[component]
+pub fn TrafficPanel(
+    session: StoredValue<Session>,
+    revision: RwSignal<u64>,
+    editor: StoredValue<Option<Editor>, LocalStorage>,
+    /// The diagnostic last selected in the problems panel.
+    focus: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    let with_editor = move |f: &dyn Fn(&Editor)| {
+        editor.with_value(|editor| {
+            if let Some(editor) = editor {
+                f(editor)
+            }
+        })
+    };
+    let filter = RwSignal::new(String::new());
+    let view_box = RwSignal::new(View {
+        x: 0.0,
+        y: 0.0,
+        scale: 1.0,
+    });
+    let frame = NodeRef::<leptos::html::Div>::new();
+    let svg = Memo::new(move |_| {
+        revision.track();
+        let filter = filter.get();
+        session.with_value(|s| s.traffic_svg(&filter))
+    });
+
+    let form = RwSignal::new(session.with_value(Session::suggested_trace));
+    let submitted = RwSignal::new(None::<TraceForm>);
+    // A trace follows the text: after a fix it runs again on the new configuration.
+    let traced = Memo::new(move |_| {
+        revision.track();
+        submitted
+            .get()
+            .map(|form| session.with_value(|s| s.trace(&form)))
+    });
+    let origins = Memo::new(move |_| {
+        revision.track();
+        session.with_value(Session::trace_origins)
+    });
+
+    // What the picture lights up: the traced path, else the selected diagnostic's.
+    let lit = Memo::new(move |_| match traced.get() {
+        Some(Ok(trace)) => trace.keys,
+        _ => focus
+            .get()
+            .map(|id| session.with_value(|s| s.diagnostic_path_keys(id)))
+            .unwrap_or_default(),
+    });
+    let picture = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        svg.track();
+        let keys = lit.get();
+        browser::next_frame(move || {
+            if let Some(picture) = picture.get_untracked() {
+                browser::mark_graph(&picture, &keys);
+            }
+        });
+    });
+
+    let drag = StoredValue::new(None::<(f64, f64)>);
+    let on_pointer_down = move |event: web_sys::PointerEvent| {
+        if node_key(&event).is_none() {
+            drag.set_value(Some((
+                f64::from(event.client_x()),
+                f64::from(event.client_y()),
+            )));
+        }
+    };
+    let on_pointer_move = move |event: web_sys::PointerEvent| {
+        let Some((x, y)) = drag.get_value() else {
+            return;
+        };
+        let (nx, ny) = (f64::from(event.client_x()), f64::from(event.client_y()));
+        view_box.update(|v| {
+            v.x += nx - x;
+            v.y += ny - y;
+        });
+        drag.set_value(Some((nx, ny)));
+    };
+    let on_wheel = move |event: web_sys::WheelEvent| {
+        event.prevent_default();
+        let factor = if event.delta_y() < 0.0 {
+            ZOOM_STEP
+        } else {
+            1.0 / ZOOM_STEP
+        };
+        view_box.update(|v| v.scale = (v.scale * factor).clamp(0.1, 4.0));
+    };
+    // The whole picture across the frame (never enlarged past its own size).
+    let fit = move || {
+        let width = frame
+            .get_untracked()
+            .map_or(0.0, |frame| f64::from(frame.client_width()));
+        let (picture, _) = svg_size(&svg.get_untracked());
+        let scale = if width > 0.0 {
+            (width / f64::from(picture)).clamp(0.1, 1.0)
+        } else {
+            1.0
+        };
+        view_box.set(View {
+            x: 0.0,
+            y: 0.0,
+            scale,
+        });
+    };
+    frame.on_load(move |_| browser::next_frame(fit));
+    let zoom = move |factor: f64| view_box.update(|v| v.scale = (v.scale * factor).clamp(0.1, 4.0));
+    let on_hover = move |event: web_sys::MouseEvent| {
+        let json = node_key(&event)
+            .map(|key| session.with_value(|s| s.node_ranges_json(&key)))
+            .unwrap_or_else(|| "[]".to_string());
+        with_editor(&|editor| editor.highlight(&json));
+    };
+    let reveal = move |range: Option<(usize, usize)>| {
+        if let Some((from, to)) = range {
+            with_editor(&|editor| editor.reveal(from, to));
+        }
+    };
+    let on_click = move |event: web_sys::MouseEvent| {
+        if let Some(key) = node_key(&event) {
+            reveal(session.with_value(|s| s.node_range(&key)));
+        }
+    };
+    let export_svg =
+        move |_| browser::download("traffic.svg", &svg.get_untracked(), "image/svg+xml");
+    let export_png = move |_| {
+        let svg = svg.get_untracked();
+        let (width, height) = svg_size(&svg);
+        browser::download_png("traffic.png", &svg, width, height);
+    };
+
+    let run_trace = move || submitted.set(Some(form.get_untracked()));
+    let field = move |update: fn(&mut TraceForm, String)| {
+        move |event: web_sys::Event| {
+            let value = event_target_value(&event);
+            form.update(|form| update(form, value));
+        }
+    };
+
+    view! {
+        <section class="panel traffic" aria-label="Traffic">
+            <div class="graph-tools">
+                <input type="search" placeholder="Filter: a host or gateway" aria-label="Show only the paths through a host or gateway"
+                    prop:value=move || filter.get()
+                    on:input=move |event| filter.set(event_target_value(&event))/>
+                <button class="small" on:click=move |_| zoom(ZOOM_STEP) aria-label="Zoom in" title="Zoom in">"+"</button>
+                <button class="small" on:click=move |_| zoom(1.0 / ZOOM_STEP) aria-label="Zoom out" title="Zoom out">"−"</button>
+                <button class="small" on:click=move |_| fit() title="Fit the whole graph">"Fit"</button>
+                <button class="small" on:click=export_svg>"SVG"</button>
+                <button class="small" on:click=export_png>"PNG"</button>
+            </div>
+            <div class="graph-view" node_ref=frame
+                on:pointerdown=on_pointer_down
+                on:pointermove=on_pointer_move
+                on:pointerup=move |_| drag.set_value(None)
+                on:pointerleave=move |_| drag.set_value(None)
+                on:wheel=on_wheel
+                on:mouseover=on_hover
+                on:mouseleave=move |_| with_editor(&|editor| editor.highlight("[]"))
+                on:click=on_click>
+                <div class="graph-picture" node_ref=picture
+                    style:transform=move || {
+                        let v = view_box.get();
+                        format!("translate({}px, {}px) scale({})", v.x, v.y, v.scale)
+                    }
+                    inner_html=move || svg.get()></div>
+            </div>
+            <p class="hint">"Hover a box to see its YAML, click to go there. Drag to pan, wheel to zoom."</p>
+
+            <form class="tracer" aria-label="Request tracer"
+                on:submit=move |event| { event.prevent_default(); run_trace(); }>
+                <h2>"Trace a request"</h2>
+                <label>"From"
+                    <input list="trace-origins" prop:value=move || form.with(|f| f.from.clone())
+                        on:input=field(|f, v| f.from = v)/>
+                    <datalist id="trace-origins">
+                        {move || origins.get().into_iter().map(|o| view! { <option value=o/> }).collect_view()}
+                    </datalist>
+                </label>
+                <label>"URL"
+                    <input class="trace-url" prop:value=move || form.with(|f| f.url.clone())
+                        on:input=field(|f, v| f.url = v)/>
+                </label>
+                <details>
+                    <summary>"Headers, SNI, client TLS"</summary>
+                    <label>"Headers (name: value per line)"
+                        <textarea rows="2" prop:value=move || form.with(|f| f.headers.clone())
+                            on:input=field(|f, v| f.headers = v)></textarea>
+                    </label>
+                    <label>"SNI (when not the URL's host)"
+                        <input prop:value=move || form.with(|f| f.sni.clone()) on:input=field(|f, v| f.sni = v)/>
+                    </label>
+                    <label>"The client speaks TLS"
+                        <select on:change=field(|f, v| f.client_tls = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None })>
+                            <option value="auto">"when the URL is https"</option>
+                            <option value="yes">"yes"</option>
+                            <option value="no">"no"</option>
+                        </select>
+                    </label>
+                </details>
+                <button type="submit" class="primary">"Trace"</button>
+            </form>
+            {move || traced.get().map(|result| match result {
+                Err(message) => view! { <p class="trace-error" role="alert">{message}</p> }.into_any(),
+                Ok(trace) => view! { <TraceResult trace=trace reveal=reveal/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn TraceResult(
+    trace: TraceView,
+    reveal: impl Fn(Option<(usize, usize)>) + Copy + 'static,
+) -> impl IntoView {
+    let (icon, class) = if trace.success {
+        ("✔", "outcome success")
+    } else {
+        ("✖", "outcome failure")
+    };
+    view! {
+        <div class="trace" role="status">
+            <ol class="trace-steps">
+                {trace.steps.into_iter().map(|step| {
+                    let range = step.range;
+                    view! {
+                        <li>
+                            <span class="stage">{step.stage.title()}</span>
+                            {match range {
+                                Some(_) => view! { <button class="link-button" on:click=move |_| reveal(range)>{step.text}</button> }.into_any(),
+                                None => view! { <span>{step.text}</span> }.into_any(),
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <p class=class><strong class="code">{icon} " " {trace.code}</strong> " " {trace.explanation}</p>
+        </div>
+    }
+}
