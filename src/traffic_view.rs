@@ -19,6 +19,21 @@ struct View {
     scale: f64,
 }
 
+impl View {
+    /// The CSS transform. Written with integers: formatting a float would pull Rust's float
+    /// printing (~20 KB) into the download.
+    fn transform(self) -> String {
+        let permille = (self.scale * 1000.0).round() as i64;
+        format!(
+            "translate({}px, {}px) scale({}.{:03})",
+            self.x.round() as i64,
+            self.y.round() as i64,
+            permille / 1000,
+            permille % 1000
+        )
+    }
+}
+
 /// The `data-key` of the graph node an event happened in, if any.
 fn node_key(event: &web_sys::Event) -> Option<String> {
     let target: web_sys::Element = event.target()?.dyn_into().ok()?;
@@ -203,10 +218,7 @@ pub fn TrafficPanel(
                 on:mouseleave=move |_| with_editor(&|editor| editor.highlight("[]"))
                 on:click=on_click>
                 <div class="graph-picture" node_ref=picture
-                    style:transform=move || {
-                        let v = view_box.get();
-                        format!("translate({}px, {}px) scale({})", v.x, v.y, v.scale)
-                    }
+                    style:transform=move || view_box.get().transform()
                     inner_html=move || svg.get()></div>
             </div>
             <p class="hint">"Hover a box to see its YAML, click to go there. Drag to pan, wheel to zoom."</p>

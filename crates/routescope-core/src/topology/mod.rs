@@ -152,7 +152,8 @@ impl TrafficGraph {
     /// The part of the graph on paths through nodes whose label, detail or key contains
     /// `query` (any case): one host's or one gateway's traffic. An empty query keeps all.
     pub fn filtered(&self, query: &str) -> TrafficGraph {
-        let query = query.trim().to_lowercase();
+        // ASCII case folding: Unicode's tables would weigh on the browser download.
+        let query = query.trim().to_ascii_lowercase();
         if query.is_empty() {
             return self.clone();
         }
@@ -161,7 +162,7 @@ impl TrafficGraph {
                 let node = &self.nodes[n];
                 [&node.label, &node.detail, &node.key]
                     .iter()
-                    .any(|text| text.to_lowercase().contains(&query))
+                    .any(|text| text.to_ascii_lowercase().contains(&query))
             })
             .collect();
         let (nodes, edges) = self.paths_through(&matching);
