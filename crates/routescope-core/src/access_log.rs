@@ -1,0 +1,407 @@
+//! The access-log explainer: reads one Envoy access log line in Istio's default TEXT format
+//! (or only a response-flags field, `UF,URX`), explains every response flag, reads what the
+//! other fields say (the response code details, the upstream transport failure reason, the
+//! upstream cluster), and names the diagnostics of an [`Analysis`] that can produce what the
+//! line shows — first those whose check matches the specific evidence (a TLS error such as
+//! `WRONG_VERSION_NUMBER`), then those whose check can produce a flag, each marked when it is
+//! about the host the line is about.
+//!
+//! ```
+//! use routescope_core::access_log::{explain, parse};
+//! use routescope_core::{analyze, settings::MeshSettings, source::Sources};
+//!
+//! let analysis = analyze(Sources::single("empty.yaml", ""), MeshSettings::default());
+//! let explanation = explain(&parse("UF,URX").unwrap(), &analysis);
+//! assert_eq!(explanation.flags[0].long, "UpstreamConnectionFailure");
+//! assert!(explanation.checks.contains(&"double-tls"));
+//! ```
+
+mod flags;
+mod line;
+
+pub use flags::{RESPONSE_FLAGS, ResponseFlag};
+pub use line::{Cluster, LogLine, ParseError, Pasted, parse, sni_host};
+
+use crate::Analysis;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Resource, Spec};
+use crate::resolve::{Mesh, fqdn, hosts_intersect};
+
+/// What the pasted line or flags mean, and which diagnostics can explain them.
+#[derive(Debug, PartialEq)]
+pub struct Explanation {
+    /// The response flags, as pasted (without repeats).
+    pub flags: Vec<&'static ResponseFlag>,
+    /// What the other fields of the line say, one sentence each.
+    pub facts: Vec<String>,
+    /// The destination host the line is about (from the upstream cluster, the SNI or the
+    /// authority), when it says.
+    pub host: Option<String>,
+    /// Ids of the checks that can produce what the line shows, sorted.
+    pub checks: Vec<&'static str>,
+    /// Diagnostics of the analysis related to the line, most telling first.
+    pub related: Vec<RelatedDiagnostic>,
+}
+
+/// A diagnostic related to the pasted line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedDiagnostic {
+    /// Index into the analysis' diagnostics.
+    pub diagnostic: usize,
+    /// The evidence (`WRONG_VERSION_NUMBER`) and flags (`UF`) of the line its check can
+    /// produce, evidence first; empty when it is related only by its host.
+    pub produces: Vec<&'static str>,
+    /// Whether its check matches specific evidence of the line, not only a flag.
+    pub by_evidence: bool,
+    /// Whether it is about the host of the line.
+    pub same_host: bool,
+    /// One sentence saying why it is listed.
+    pub why: String,
+}
+
+/// Evidence in the details and transport failure reason fields, matched case-insensitively.
+struct Evidence {
+    needle: &'static str,
+    meaning: &'static str,
+    checks: &'static [&'static str],
+}
+
+const EVIDENCE: &[Evidence] = &[
+    Evidence {
+        needle: "WRONG_VERSION_NUMBER",
+        meaning: "the TLS handshake read bytes that are not TLS: one side encrypts and the other does not (TLS sent to a plaintext port, or TLS inside TLS).",
+        checks: &["double-tls", "https-to-http-port"],
+    },
+    Evidence {
+        needle: "CERTIFICATE_VERIFY_FAILED",
+        meaning: "the proxy did not trust the upstream's certificate: the DestinationRule's `caCertificates` (without one, since Istio 1.20, the system CA bundle) does not verify it.",
+        checks: &["tls-origination-without-ca"],
+    },
+    Evidence {
+        needle: "CERTIFICATE_REQUIRED",
+        meaning: "the upstream asked for a client certificate the proxy did not send: it expects mutual TLS.",
+        checks: &["mtls-disabled-by-destination-rule"],
+    },
+    Evidence {
+        needle: "HANDSHAKE_FAILURE",
+        meaning: "the upstream refused the TLS handshake: its TLS settings (mutual TLS, versions, ciphers) do not accept the client's.",
+        checks: &["mtls-disabled-by-destination-rule"],
+    },
+    Evidence {
+        needle: "connection_termination",
+        meaning: "the upstream closed the connection before answering; a STRICT mTLS workload does so when the client sends plaintext.",
+        checks: &["mtls-disabled-by-destination-rule"],
+    },
+    Evidence {
+        needle: "filter_chain_not_found",
+        meaning: "no filter chain of the listener matched the connection (port, SNI or protocol): no gateway server, or no route of the right kind, takes it.",
+        checks: &[
+            "gateway-tls-mode-implicit",
+            "http-route-behind-passthrough-gateway",
+            "tls-route-behind-terminating-gateway",
+        ],
+    },
+    Evidence {
+        needle: "codec_error",
+        meaning: "the request was not valid HTTP for the port: for example HTTPS sent to a port declared HTTP.",
+        checks: &["https-to-http-port"],
+    },
+    Evidence {
+        needle: "cluster_not_found",
+        meaning: "the route names a cluster the proxy does not have (a subset no DestinationRule defines).",
+        checks: &["unknown-subset"],
+    },
+    Evidence {
+        needle: "route_not_found",
+        meaning: "no route of the proxy matched the request's host and path.",
+        checks: &[],
+    },
+    Evidence {
+        needle: "via_upstream",
+        meaning: "the upstream itself answered with this response code; Envoy passed it on.",
+        checks: &[],
+    },
+    Evidence {
+        needle: "rbac_access_denied",
+        meaning: "an AuthorizationPolicy denied the request.",
+        checks: &[],
+    },
+    Evidence {
+        needle: "upstream_reset_before_response_started",
+        meaning: "the connection to the upstream was reset before a response began",
+        checks: &[],
+    },
+    Evidence {
+        needle: "connection_refused",
+        meaning: "the connection was refused: nothing listens on the upstream port.",
+        checks: &[],
+    },
+    Evidence {
+        needle: "timeout",
+        meaning: "a timeout ended the request (a VirtualService `timeout` or `retries.perTryTimeout`, or a client or proxy idle timeout).",
+        checks: &[],
+    },
+];
+
+/// Explains `pasted` against the diagnostics of `analysis`.
+pub fn explain(pasted: &Pasted, analysis: &Analysis) -> Explanation {
+    let flags = pasted.flags().to_vec();
+    let mut facts = Vec::new();
+    let mut evidence: Vec<&Evidence> = Vec::new();
+    let mut host = None;
+    if let Pasted::Line(line) = pasted {
+        read_evidence(line, &mut facts, &mut evidence);
+        host = line_host(line);
+        if let Some(cluster) = &line.upstream_cluster {
+            facts.extend(cluster_fact(cluster));
+        }
+    }
+    let mut checks: Vec<&'static str> = flags
+        .iter()
+        .flat_map(|flag| flag.checks.iter())
+        .chain(evidence.iter().flat_map(|e| e.checks.iter()))
+        .copied()
+        .collect();
+    checks.sort_unstable();
+    checks.dedup();
+    let mut related: Vec<RelatedDiagnostic> = analysis
+        .diagnostics
+        .iter()
+        .enumerate()
+        .filter_map(|(index, diagnostic)| {
+            relate(
+                index,
+                diagnostic,
+                &analysis.mesh,
+                &flags,
+                &evidence,
+                host.as_deref(),
+            )
+        })
+        .collect();
+    let rank = |r: &RelatedDiagnostic| {
+        (
+            !r.by_evidence,
+            r.produces.is_empty(),
+            !r.same_host,
+            std::cmp::Reverse(analysis.diagnostics[r.diagnostic].severity),
+            r.diagnostic,
+        )
+    };
+    related.sort_by_key(rank);
+    Explanation {
+        flags,
+        facts,
+        host,
+        checks,
+        related,
+    }
+}
+
+/// Reads the details and the transport failure reason: a fact for each field, and the
+/// evidence they hold.
+fn read_evidence(line: &LogLine, facts: &mut Vec<String>, evidence: &mut Vec<&'static Evidence>) {
+    let code = line.response_code;
+    if code == Some(0) {
+        facts.push("Response code 0: no response reached the client.".into());
+    } else if let Some(code) = code.filter(|&c| c >= 400 && line.response_flags.is_empty()) {
+        facts.push(format!(
+            "No response flag: Envoy did not produce the {code} itself; unless the details say otherwise, the upstream answered it."
+        ));
+    }
+    let fields = [
+        ("Response code details", &line.response_code_details),
+        (
+            "Connection termination details",
+            &line.connection_termination_details,
+        ),
+        (
+            "Upstream transport failure reason",
+            &line.upstream_transport_failure_reason,
+        ),
+    ];
+    for (label, field) in fields {
+        let Some(text) = field else { continue };
+        let lower = text.to_ascii_lowercase();
+        let mut fact = format!("{label} `{text}`");
+        let mut explained = false;
+        for found in EVIDENCE
+            .iter()
+            .filter(|e| lower.contains(&e.needle.to_ascii_lowercase()))
+        {
+            // Said once, where it first appears (the details often repeat the reason).
+            if !evidence.iter().any(|known| known.needle == found.needle) {
+                fact.push_str(&format!(": {}", found.meaning));
+                evidence.push(found);
+                explained = true;
+            }
+        }
+        if !explained {
+            fact.push('.');
+        }
+        facts.push(fact);
+    }
+}
+
+/// The host the line is about: the upstream cluster's, else the SNI's, else the
+/// authority's (without its port).
+fn line_host(line: &LogLine) -> Option<String> {
+    let from_cluster =
+        line.upstream_cluster
+            .as_deref()
+            .and_then(|name| match Cluster::parse(name) {
+                Cluster::Service { host, .. } => host,
+                Cluster::Named(_) => None,
+            });
+    let from_sni = || line.requested_server_name.as_deref().map(sni_host);
+    let from_authority = || {
+        let authority = line.authority.as_deref()?;
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => authority,
+        };
+        Some(host)
+    };
+    from_cluster
+        .or_else(|| from_sni().or_else(from_authority).map(str::to_string))
+        .map(|host| host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn cluster_fact(name: &str) -> Option<String> {
+    Some(match Cluster::parse(name) {
+        Cluster::Service {
+            outbound: true,
+            port,
+            subset,
+            host,
+        } => {
+            let mut fact = format!(
+                "Upstream cluster `{name}`: outbound to {}",
+                host.as_deref().unwrap_or("an unnamed host")
+            );
+            if let Some(port) = port {
+                fact.push_str(&format!(" port {port}"));
+            }
+            if let Some(subset) = subset {
+                fact.push_str(&format!(", subset {subset}"));
+            }
+            fact.push('.');
+            fact
+        }
+        Cluster::Service {
+            outbound: false,
+            port,
+            ..
+        } => format!(
+            "Upstream cluster `{name}`: inbound, to the workload behind this sidecar{}; the line comes from the server's side.",
+            port.map(|p| format!(" on port {p}")).unwrap_or_default()
+        ),
+        Cluster::Named(named) => {
+            let meaning = match named.as_str() {
+                "BlackHoleCluster" => {
+                    "the sidecar dropped the request: the host is not in the mesh's registry and the outbound traffic policy is REGISTRY_ONLY; declare it with a ServiceEntry"
+                }
+                "PassthroughCluster" => {
+                    "the host is unknown to the mesh and went out as it was (outbound traffic policy ALLOW_ANY): no VirtualService or DestinationRule applies to it"
+                }
+                "InboundPassthroughCluster"
+                | "InboundPassthroughClusterIpv4"
+                | "InboundPassthroughClusterIpv6" => {
+                    "inbound to a port no Service declares, handed to the application as it was"
+                }
+                _ => return None,
+            };
+            format!("Upstream cluster `{named}`: {meaning}.")
+        }
+    })
+}
+
+fn relate(
+    index: usize,
+    diagnostic: &Diagnostic,
+    mesh: &Mesh,
+    flags: &[&'static ResponseFlag],
+    evidence: &[&Evidence],
+    host: Option<&str>,
+) -> Option<RelatedDiagnostic> {
+    let by_evidence: Vec<&'static str> = evidence
+        .iter()
+        .filter(|e| e.checks.contains(&diagnostic.check))
+        .map(|e| e.needle)
+        .collect();
+    let produces: Vec<&'static str> = by_evidence
+        .iter()
+        .copied()
+        .chain(
+            flags
+                .iter()
+                .filter(|f| f.checks.contains(&diagnostic.check))
+                .map(|f| f.short),
+        )
+        .collect();
+    let same_host = host.is_some_and(|host| {
+        std::iter::once(diagnostic.span)
+            .chain(diagnostic.related.iter().map(|r| r.span))
+            .filter_map(|span| mesh.resource_at(span))
+            .any(|resource| {
+                resource_hosts(resource)
+                    .iter()
+                    .any(|h| host_matches(h, host))
+            })
+    });
+    let why = match (produces.is_empty(), host.filter(|_| same_host)) {
+        (true, None) => return None,
+        (true, Some(host)) => format!("About {host}, the line's host."),
+        (false, None) => format!("Can produce {}.", produces.join(", ")),
+        (false, Some(host)) => format!("Can produce {}; about {host}.", produces.join(", ")),
+    };
+    Some(RelatedDiagnostic {
+        diagnostic: index,
+        produces,
+        by_evidence: !by_evidence.is_empty(),
+        same_host,
+        why,
+    })
+}
+
+/// The hosts a resource configures, as FQDNs (Gateway hosts without their namespace prefix).
+fn resource_hosts(resource: &Resource) -> Vec<String> {
+    let namespace = &resource.namespace;
+    let expand = |host: &str| fqdn(host, namespace);
+    match &resource.spec {
+        Spec::ServiceEntry(entry) => entry.host_values().map(|h| expand(&h.value)).collect(),
+        Spec::DestinationRule(rule) => rule.host.iter().map(|h| expand(&h.value)).collect(),
+        Spec::VirtualService(service) => service
+            .host_values()
+            .map(|h| expand(&h.value))
+            .chain(
+                service
+                    .destinations()
+                    .filter_map(|d| d.host.as_ref())
+                    .map(|h| expand(&h.value)),
+            )
+            .collect(),
+        Spec::Gateway(gateway) => gateway
+            .servers
+            .iter()
+            .flat_map(|server| server.host_values())
+            .map(|h| h.value.rsplit('/').next().unwrap_or(&h.value).to_string())
+            .collect(),
+        Spec::Service(_) => vec![expand(&resource.name.value)],
+        Spec::PeerAuthentication(_) => Vec::new(),
+    }
+}
+
+/// Whether a configured host pattern names the line's host; a short host of the line
+/// (`reviews`, from an authority) matches the services of that name. The catch-all `*`
+/// names no host in particular.
+fn host_matches(configured: &str, host: &str) -> bool {
+    configured != "*" && hosts_intersect(configured, host)
+        || (!host.contains('.')
+            && configured
+                .strip_prefix(host)
+                .is_some_and(|rest| rest.starts_with('.')))
+}
+
+#[cfg(test)]
+mod tests;
