@@ -1,5 +1,6 @@
 //! `routescope`: check Istio networking YAML in CI pipelines.
 
+mod explain_log;
 mod input;
 mod render;
 
@@ -42,6 +43,15 @@ enum Command {
         /// A check id, as printed in brackets (`double-tls`).
         check: String,
     },
+    /// Explain an Envoy access log line (Istio's default format) or a response-flags field
+    /// (`UF,URX`): what each flag means, what the other fields say, and which problems of the
+    /// configuration given can produce it.
+    ///
+    /// The line comes from --line or standard input. JSON output (--format json): {"version": 1,
+    /// "line": {fields} or null, "flags": [{short, long, tcp, meaning, in_istio, checks}],
+    /// "facts", "host", "checks", "related": [{why, produces, same_host, diagnostic}]}, each
+    /// diagnostic as `check` writes it.
+    ExplainLog(explain_log::ExplainLogArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +75,13 @@ struct CheckArgs {
     /// Exit with 1 when a diagnostic at or above this severity is found.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     fail_on: FailOn,
+    #[command(flatten)]
+    mesh: MeshArgs,
+}
+
+/// What the YAML does not say about the mesh.
+#[derive(clap::Args, Debug)]
+struct MeshArgs {
     /// Namespace of resources without metadata.namespace.
     #[arg(long, default_value = "default")]
     namespace: String,
@@ -128,10 +145,11 @@ fn main() -> ExitCode {
             }
         },
         Command::Check(args) => run_check(args),
+        Command::ExplainLog(args) => explain_log::run(args),
     }
 }
 
-fn settings(args: &CheckArgs) -> MeshSettings {
+fn settings(args: &MeshArgs) -> MeshSettings {
     MeshSettings {
         default_namespace: args.namespace.clone(),
         root_namespace: args.root_namespace.clone(),
@@ -152,7 +170,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let settings = settings(&args);
+    let settings = settings(&args.mesh);
     let sources = if args.fix {
         let max = if args.unsafe_fixes {
             Applicability::Unsafe

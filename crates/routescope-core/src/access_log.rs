@@ -69,32 +69,32 @@ struct Evidence {
 const EVIDENCE: &[Evidence] = &[
     Evidence {
         needle: "WRONG_VERSION_NUMBER",
-        meaning: "the TLS handshake read bytes that are not TLS: one side encrypts and the other does not (TLS sent to a plaintext port, or TLS inside TLS).",
+        meaning: "the TLS handshake read bytes that are not TLS: one side encrypts and the other does not (TLS sent to a plaintext port, or TLS inside TLS)",
         checks: &["double-tls", "https-to-http-port"],
     },
     Evidence {
         needle: "CERTIFICATE_VERIFY_FAILED",
-        meaning: "the proxy did not trust the upstream's certificate: the DestinationRule's `caCertificates` (without one, since Istio 1.20, the system CA bundle) does not verify it.",
+        meaning: "the proxy did not trust the upstream's certificate: the DestinationRule's `caCertificates` (without one, since Istio 1.20, the system CA bundle) does not verify it",
         checks: &["tls-origination-without-ca"],
     },
     Evidence {
         needle: "CERTIFICATE_REQUIRED",
-        meaning: "the upstream asked for a client certificate the proxy did not send: it expects mutual TLS.",
+        meaning: "the upstream asked for a client certificate the proxy did not send: it expects mutual TLS",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "HANDSHAKE_FAILURE",
-        meaning: "the upstream refused the TLS handshake: its TLS settings (mutual TLS, versions, ciphers) do not accept the client's.",
+        meaning: "the upstream refused the TLS handshake: its TLS settings (mutual TLS, versions, ciphers) do not accept the client's",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "connection_termination",
-        meaning: "the upstream closed the connection before answering; a STRICT mTLS workload does so when the client sends plaintext.",
+        meaning: "the upstream closed the connection before answering; a STRICT mTLS workload does so when the client sends plaintext",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "filter_chain_not_found",
-        meaning: "no filter chain of the listener matched the connection (port, SNI or protocol): no gateway server, or no route of the right kind, takes it.",
+        meaning: "no filter chain of the listener matched the connection (port, SNI or protocol): no gateway server, or no route of the right kind, takes it",
         checks: &[
             "gateway-tls-mode-implicit",
             "http-route-behind-passthrough-gateway",
@@ -103,27 +103,27 @@ const EVIDENCE: &[Evidence] = &[
     },
     Evidence {
         needle: "codec_error",
-        meaning: "the request was not valid HTTP for the port: for example HTTPS sent to a port declared HTTP.",
+        meaning: "the request was not valid HTTP for the port: for example HTTPS sent to a port declared HTTP",
         checks: &["https-to-http-port"],
     },
     Evidence {
         needle: "cluster_not_found",
-        meaning: "the route names a cluster the proxy does not have (a subset no DestinationRule defines).",
+        meaning: "the route names a cluster the proxy does not have (a subset no DestinationRule defines)",
         checks: &["unknown-subset"],
     },
     Evidence {
         needle: "route_not_found",
-        meaning: "no route of the proxy matched the request's host and path.",
+        meaning: "no route of the proxy matched the request's host and path",
         checks: &[],
     },
     Evidence {
         needle: "via_upstream",
-        meaning: "the upstream itself answered with this response code; Envoy passed it on.",
+        meaning: "the upstream itself answered with this response code; Envoy passed it on",
         checks: &[],
     },
     Evidence {
         needle: "rbac_access_denied",
-        meaning: "an AuthorizationPolicy denied the request.",
+        meaning: "an AuthorizationPolicy denied the request",
         checks: &[],
     },
     Evidence {
@@ -133,12 +133,12 @@ const EVIDENCE: &[Evidence] = &[
     },
     Evidence {
         needle: "connection_refused",
-        meaning: "the connection was refused: nothing listens on the upstream port.",
+        meaning: "the connection was refused: nothing listens on the upstream port",
         checks: &[],
     },
     Evidence {
         needle: "timeout",
-        meaning: "a timeout ended the request (a VirtualService `timeout` or `retries.perTryTimeout`, or a client or proxy idle timeout).",
+        meaning: "a timeout ended the request (a VirtualService `timeout` or `retries.perTryTimeout`, or a client or proxy idle timeout)",
         checks: &[],
     },
 ];
@@ -223,22 +223,22 @@ fn read_evidence(line: &LogLine, facts: &mut Vec<String>, evidence: &mut Vec<&'s
     for (label, field) in fields {
         let Some(text) = field else { continue };
         let lower = text.to_ascii_lowercase();
-        let mut fact = format!("{label} `{text}`");
-        let mut explained = false;
-        for found in EVIDENCE
+        // In the order they appear; each said once, where it first appears (the details
+        // often repeat the transport failure reason).
+        let mut found: Vec<(usize, &'static Evidence)> = EVIDENCE
             .iter()
-            .filter(|e| lower.contains(&e.needle.to_ascii_lowercase()))
-        {
-            // Said once, where it first appears (the details often repeat the reason).
-            if !evidence.iter().any(|known| known.needle == found.needle) {
-                fact.push_str(&format!(": {}", found.meaning));
-                evidence.push(found);
-                explained = true;
-            }
+            .filter_map(|e| Some((lower.find(&e.needle.to_ascii_lowercase())?, e)))
+            .filter(|(_, e)| !evidence.iter().any(|known| known.needle == e.needle))
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        let meanings: Vec<&str> = found.iter().map(|(_, e)| e.meaning).collect();
+        evidence.extend(found.iter().map(|(_, e)| *e));
+        let mut fact = format!("{label} `{text}`");
+        if !meanings.is_empty() {
+            fact.push_str(": ");
+            fact.push_str(&meanings.join("; "));
         }
-        if !explained {
-            fact.push('.');
-        }
+        fact.push('.');
         facts.push(fact);
     }
 }
