@@ -11,6 +11,7 @@ use routescope_core::settings::{MeshSettings, is_namespace};
 use routescope_core::share;
 use wasm_bindgen::JsCast;
 
+use crate::access_log_view::AccessLogPanel;
 use crate::browser;
 use crate::editor::{Editor, Handlers};
 use crate::examples::{self, EXAMPLES};
@@ -29,14 +30,15 @@ enum Panel {
     Corrected,
     Examples,
     Settings,
+    AccessLog,
 }
 
 /// Everything the components share. Copy: signals and stored values are handles.
 #[derive(Clone, Copy)]
-struct Ui {
-    session: StoredValue<Session>,
+pub(crate) struct Ui {
+    pub(crate) session: StoredValue<Session>,
     /// Bumped after each analysis; views that show analysis results read it.
-    revision: RwSignal<u64>,
+    pub(crate) revision: RwSignal<u64>,
     editor: StoredValue<Option<Editor>, LocalStorage>,
     /// The editor's text, kept equal to it change by change (never copied whole per keystroke).
     text: StoredValue<String>,
@@ -53,6 +55,8 @@ struct Ui {
     preview: RwSignal<Option<FixPreview>>,
     /// Saved work replaced by an example, a link or opened files: restorable.
     draft: RwSignal<Option<String>>,
+    /// The access log line pasted in the "Access log" panel.
+    pub(crate) access_log: RwSignal<String>,
     embed: bool,
 }
 
@@ -225,6 +229,7 @@ pub fn App() -> impl IntoView {
         notice: RwSignal::new(opened.notice.clone()),
         preview: RwSignal::new(None),
         draft: RwSignal::new(draft),
+        access_log: RwSignal::new(String::new()),
         embed,
     };
 
@@ -302,6 +307,7 @@ pub fn App() -> impl IntoView {
                         (_, Panel::Corrected) => view! { <CorrectedPanel ui=ui/> }.into_any(),
                         (_, Panel::Examples) => view! { <ExamplesPanel ui=ui/> }.into_any(),
                         (_, Panel::Settings) => view! { <SettingsPanel ui=ui/> }.into_any(),
+                        (_, Panel::AccessLog) => view! { <AccessLogPanel ui=ui/> }.into_any(),
                     }}
                 </aside>
             </main>
@@ -458,6 +464,7 @@ fn Tabs(ui: Ui) -> impl IntoView {
             {tab(Panel::Corrected, "Corrected")}
             {tab(Panel::Examples, "Examples")}
             {tab(Panel::Settings, "Settings")}
+            {tab(Panel::AccessLog, "Access log")}
         </div>
     }
 }
@@ -518,7 +525,12 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
 }
 
 #[component]
-fn ProblemRow(ui: Ui, problem: Problem, index: usize, selected: RwSignal<usize>) -> impl IntoView {
+pub(crate) fn ProblemRow(
+    ui: Ui,
+    problem: Problem,
+    index: usize,
+    selected: RwSignal<usize>,
+) -> impl IntoView {
     let id = problem.id;
     let check = problem.check;
     let severity = problem.severity.as_str();
@@ -565,7 +577,7 @@ fn LearnPanel(ui: Ui) -> impl IntoView {
 }
 
 #[component]
-fn Docs(markdown: String) -> impl IntoView {
+pub(crate) fn Docs(markdown: String) -> impl IntoView {
     let inline = |parts: Vec<Inline>| {
         parts
             .into_iter()

@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use routescope_core::access_log::{Explanation, LogLine, Pasted, ResponseFlag, explain, parse};
+use routescope_core::access_log::{
+    Explanation, Field, LogLine, Pasted, ResponseFlag, explain, parse,
+};
 use routescope_core::{Analysis, analyze};
 use serde_json::{Value, json};
 
@@ -139,14 +141,14 @@ fn headline(line: &LogLine) -> String {
         flags.join(",")
     };
     let mut headline = format!("{code} {flags}");
-    let request: Vec<&str> = [&line.method, &line.path]
+    let request: Vec<&str> = [Field::Method, Field::Path]
         .into_iter()
-        .filter_map(|part| part.as_deref())
+        .filter_map(|field| line.get(field))
         .collect();
     if !request.is_empty() {
         let _ = write!(headline, ": {}", request.join(" "));
     }
-    if let Some(authority) = &line.authority {
+    if let Some(authority) = line.get(Field::Authority) {
         let _ = write!(headline, " to {authority}");
     }
     headline
@@ -188,32 +190,14 @@ fn json_report(
     serde_json::to_string_pretty(&report).expect("JSON values serialise") + "\n"
 }
 
-/// Every field of the line, `null` where Envoy wrote `-`.
+/// Every field of the line by the names of Istio's JSON log, `null` where Envoy wrote `-`.
 fn line_json(line: &LogLine) -> Value {
-    json!({
-        "start_time": line.start_time,
-        "method": line.method,
-        "path": line.path,
-        "protocol": line.protocol,
-        "response_code": line.response_code,
-        "response_flags": line.response_flags.iter().map(|f| f.short).collect::<Vec<_>>(),
-        "response_code_details": line.response_code_details,
-        "connection_termination_details": line.connection_termination_details,
-        "upstream_transport_failure_reason": line.upstream_transport_failure_reason,
-        "bytes_received": line.bytes_received,
-        "bytes_sent": line.bytes_sent,
-        "duration": line.duration,
-        "upstream_service_time": line.upstream_service_time,
-        "x_forwarded_for": line.x_forwarded_for,
-        "user_agent": line.user_agent,
-        "request_id": line.request_id,
-        "authority": line.authority,
-        "upstream_host": line.upstream_host,
-        "upstream_cluster": line.upstream_cluster,
-        "upstream_local_address": line.upstream_local_address,
-        "downstream_local_address": line.downstream_local_address,
-        "downstream_remote_address": line.downstream_remote_address,
-        "requested_server_name": line.requested_server_name,
-        "route_name": line.route_name,
-    })
+    let mut fields = serde_json::Map::new();
+    fields.insert("response_code".into(), json!(line.response_code));
+    let flags: Vec<&str> = line.response_flags.iter().map(|f| f.short).collect();
+    fields.insert("response_flags".into(), json!(flags));
+    for field in Field::ALL {
+        fields.insert(field.name().into(), json!(line.get(field)));
+    }
+    Value::Object(fields)
 }

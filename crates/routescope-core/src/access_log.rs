@@ -20,7 +20,7 @@ mod flags;
 mod line;
 
 pub use flags::{RESPONSE_FLAGS, ResponseFlag};
-pub use line::{Cluster, LogLine, ParseError, Pasted, parse, sni_host};
+pub use line::{Field, LogLine, ParseError, Pasted, cluster_parts, parse, sni_host};
 
 use crate::Analysis;
 use crate::diagnostic::Diagnostic;
@@ -28,7 +28,7 @@ use crate::model::{Resource, Spec};
 use crate::resolve::{Mesh, fqdn, hosts_intersect};
 
 /// What the pasted line or flags mean, and which diagnostics can explain them.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
     /// The response flags, as pasted (without repeats).
     pub flags: Vec<&'static ResponseFlag>,
@@ -132,7 +132,7 @@ const EVIDENCE: &[Evidence] = &[
         checks: &[],
     },
     Evidence {
-        needle: "connection_refused",
+        needle: "Connection_refused",
         meaning: "the connection was refused: nothing listens on the upstream port",
         checks: &[],
     },
@@ -152,33 +152,19 @@ pub fn explain(pasted: &Pasted, analysis: &Analysis) -> Explanation {
     if let Pasted::Line(line) = pasted {
         read_evidence(line, &mut facts, &mut evidence);
         host = line_host(line);
-        if let Some(cluster) = &line.upstream_cluster {
+        if let Some(cluster) = line.get(Field::UpstreamCluster) {
             facts.extend(cluster_fact(cluster));
         }
     }
-    let mut checks: Vec<&'static str> = flags
-        .iter()
-        .flat_map(|flag| flag.checks.iter())
-        .chain(evidence.iter().flat_map(|e| e.checks.iter()))
-        .copied()
-        .collect();
-    checks.sort_unstable();
-    checks.dedup();
-    let mut related: Vec<RelatedDiagnostic> = analysis
-        .diagnostics
-        .iter()
-        .enumerate()
-        .filter_map(|(index, diagnostic)| {
-            relate(
-                index,
-                diagnostic,
-                &analysis.mesh,
-                &flags,
-                &evidence,
-                host.as_deref(),
-            )
-        })
-        .collect();
+    // Kept in order by insertion: the few items do not need a sort (nor its code in the
+    // browser bundle).
+    let mut checks: Vec<&'static str> = Vec::new();
+    let named = flags.iter().flat_map(|flag| flag.checks.iter());
+    for &id in named.chain(evidence.iter().flat_map(|e| e.checks.iter())) {
+        if let Err(at) = checks.binary_search(&id) {
+            checks.insert(at, id);
+        }
+    }
     let rank = |r: &RelatedDiagnostic| {
         (
             !r.by_evidence,
@@ -188,7 +174,21 @@ pub fn explain(pasted: &Pasted, analysis: &Analysis) -> Explanation {
             r.diagnostic,
         )
     };
-    related.sort_by_key(rank);
+    let mut related: Vec<RelatedDiagnostic> = Vec::new();
+    for (index, diagnostic) in analysis.diagnostics.iter().enumerate() {
+        let found = relate(
+            index,
+            diagnostic,
+            &analysis.mesh,
+            &flags,
+            &evidence,
+            host.as_deref(),
+        );
+        if let Some(found) = found {
+            let at = related.partition_point(|r| rank(r) < rank(&found));
+            related.insert(at, found);
+        }
+    }
     Explanation {
         flags,
         facts,
@@ -210,27 +210,31 @@ fn read_evidence(line: &LogLine, facts: &mut Vec<String>, evidence: &mut Vec<&'s
         ));
     }
     let fields = [
-        ("Response code details", &line.response_code_details),
+        ("Response code details", Field::ResponseCodeDetails),
         (
             "Connection termination details",
-            &line.connection_termination_details,
+            Field::ConnectionTerminationDetails,
         ),
         (
             "Upstream transport failure reason",
-            &line.upstream_transport_failure_reason,
+            Field::UpstreamTransportFailureReason,
         ),
     ];
     for (label, field) in fields {
-        let Some(text) = field else { continue };
-        let lower = text.to_ascii_lowercase();
+        let Some(text) = line.get(field) else {
+            continue;
+        };
         // In the order they appear; each said once, where it first appears (the details
         // often repeat the transport failure reason).
-        let mut found: Vec<(usize, &'static Evidence)> = EVIDENCE
-            .iter()
-            .filter_map(|e| Some((lower.find(&e.needle.to_ascii_lowercase())?, e)))
-            .filter(|(_, e)| !evidence.iter().any(|known| known.needle == e.needle))
-            .collect();
-        found.sort_by_key(|(at, _)| *at);
+        let mut found: Vec<(usize, &'static Evidence)> = Vec::new();
+        for e in EVIDENCE {
+            let Some(at) = text.find(e.needle) else {
+                continue;
+            };
+            if !evidence.iter().any(|known| known.needle == e.needle) {
+                found.insert(found.partition_point(|(other, _)| *other <= at), (at, e));
+            }
+        }
         let meanings: Vec<&str> = found.iter().map(|(_, e)| e.meaning).collect();
         evidence.extend(found.iter().map(|(_, e)| *e));
         let mut fact = format!("{label} `{text}`");
@@ -246,74 +250,53 @@ fn read_evidence(line: &LogLine, facts: &mut Vec<String>, evidence: &mut Vec<&'s
 /// The host the line is about: the upstream cluster's, else the SNI's, else the
 /// authority's (without its port).
 fn line_host(line: &LogLine) -> Option<String> {
-    let from_cluster =
-        line.upstream_cluster
-            .as_deref()
-            .and_then(|name| match Cluster::parse(name) {
-                Cluster::Service { host, .. } => host,
-                Cluster::Named(_) => None,
-            });
-    let from_sni = || line.requested_server_name.as_deref().map(sni_host);
+    let from_cluster = line
+        .get(Field::UpstreamCluster)
+        .and_then(cluster_parts)
+        .map(|parts| parts[3])
+        .filter(|host| !host.is_empty());
     let from_authority = || {
-        let authority = line.authority.as_deref()?;
-        let host = match authority.rsplit_once(':') {
+        let authority = line.get(Field::Authority)?;
+        Some(match authority.rsplit_once(':') {
             Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
             _ => authority,
-        };
-        Some(host)
+        })
     };
-    from_cluster
-        .or_else(|| from_sni().or_else(from_authority).map(str::to_string))
-        .map(|host| host.trim_end_matches('.').to_ascii_lowercase())
+    let host = from_cluster
+        .or_else(|| line.get(Field::RequestedServerName).map(sni_host))
+        .or_else(from_authority)?;
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
 }
 
 fn cluster_fact(name: &str) -> Option<String> {
-    Some(match Cluster::parse(name) {
-        Cluster::Service {
-            outbound: true,
-            port,
-            subset,
-            host,
-        } => {
-            let mut fact = format!(
-                "Upstream cluster `{name}`: outbound to {}",
-                host.as_deref().unwrap_or("an unnamed host")
-            );
-            if let Some(port) = port {
-                fact.push_str(&format!(" port {port}"));
+    let meaning = match cluster_parts(name) {
+        Some(["outbound", port, subset, host]) => {
+            let mut meaning = format!("outbound to {host} port {port}");
+            if !subset.is_empty() {
+                meaning = meaning + ", subset " + subset;
             }
-            if let Some(subset) = subset {
-                fact.push_str(&format!(", subset {subset}"));
-            }
-            fact.push('.');
-            fact
+            meaning
         }
-        Cluster::Service {
-            outbound: false,
-            port,
-            ..
-        } => format!(
-            "Upstream cluster `{name}`: inbound, to the workload behind this sidecar{}; the line comes from the server's side.",
-            port.map(|p| format!(" on port {p}")).unwrap_or_default()
+        Some([_, port, ..]) => format!(
+            "inbound, to the workload behind this sidecar on port {port}; the line comes from the server's side"
         ),
-        Cluster::Named(named) => {
-            let meaning = match named.as_str() {
-                "BlackHoleCluster" => {
-                    "the sidecar dropped the request: the host is not in the mesh's registry and the outbound traffic policy is REGISTRY_ONLY; declare it with a ServiceEntry"
-                }
-                "PassthroughCluster" => {
-                    "the host is unknown to the mesh and went out as it was (outbound traffic policy ALLOW_ANY): no VirtualService or DestinationRule applies to it"
-                }
-                "InboundPassthroughCluster"
-                | "InboundPassthroughClusterIpv4"
-                | "InboundPassthroughClusterIpv6" => {
-                    "inbound to a port no Service declares, handed to the application as it was"
-                }
-                _ => return None,
-            };
-            format!("Upstream cluster `{named}`: {meaning}.")
+        None => match name {
+            "BlackHoleCluster" => {
+                "the sidecar dropped the request: the host is not in the mesh's registry and the outbound traffic policy is REGISTRY_ONLY; declare it with a ServiceEntry"
+            }
+            "PassthroughCluster" => {
+                "the host is unknown to the mesh and went out as it was (outbound traffic policy ALLOW_ANY): no VirtualService or DestinationRule applies to it"
+            }
+            "InboundPassthroughCluster"
+            | "InboundPassthroughClusterIpv4"
+            | "InboundPassthroughClusterIpv6" => {
+                "inbound to a port no Service declares, handed to the application as it was"
+            }
+            _ => return None,
         }
-    })
+        .to_string(),
+    };
+    Some(format!("Upstream cluster `{name}`: {meaning}."))
 }
 
 fn relate(
@@ -324,71 +307,61 @@ fn relate(
     evidence: &[&Evidence],
     host: Option<&str>,
 ) -> Option<RelatedDiagnostic> {
-    let by_evidence: Vec<&'static str> = evidence
-        .iter()
-        .filter(|e| e.checks.contains(&diagnostic.check))
-        .map(|e| e.needle)
-        .collect();
-    let produces: Vec<&'static str> = by_evidence
-        .iter()
-        .copied()
-        .chain(
-            flags
-                .iter()
-                .filter(|f| f.checks.contains(&diagnostic.check))
-                .map(|f| f.short),
-        )
-        .collect();
-    let same_host = host.is_some_and(|host| {
-        std::iter::once(diagnostic.span)
-            .chain(diagnostic.related.iter().map(|r| r.span))
-            .filter_map(|span| mesh.resource_at(span))
-            .any(|resource| {
-                resource_hosts(resource)
-                    .iter()
-                    .any(|h| host_matches(h, host))
-            })
+    let mut produces: Vec<&'static str> = Vec::new();
+    for e in evidence {
+        if e.checks.contains(&diagnostic.check) {
+            produces.push(e.needle);
+        }
+    }
+    let by_evidence = !produces.is_empty();
+    for flag in flags {
+        if flag.checks.contains(&diagnostic.check) {
+            produces.push(flag.short);
+        }
+    }
+    let mut spans =
+        std::iter::once(diagnostic.span).chain(diagnostic.related.iter().map(|r| r.span));
+    let same_host = host.filter(|&host| {
+        spans.any(|span| mesh.resource_at(span).is_some_and(|r| names_host(r, host)))
     });
-    let why = match (produces.is_empty(), host.filter(|_| same_host)) {
-        (true, None) => return None,
-        (true, Some(host)) => format!("About {host}, the line's host."),
-        (false, None) => format!("Can produce {}.", produces.join(", ")),
-        (false, Some(host)) => format!("Can produce {}; about {host}.", produces.join(", ")),
+    if produces.is_empty() && same_host.is_none() {
+        return None;
+    }
+    let why = match (produces.join(", "), same_host) {
+        (produced, None) => format!("Can produce {produced}."),
+        (produced, Some(host)) if produced.is_empty() => format!("About {host}, the line's host."),
+        (produced, Some(host)) => format!("Can produce {produced}; about {host}."),
     };
     Some(RelatedDiagnostic {
         diagnostic: index,
         produces,
-        by_evidence: !by_evidence.is_empty(),
-        same_host,
+        by_evidence,
+        same_host: same_host.is_some(),
         why,
     })
 }
 
-/// The hosts a resource configures, as FQDNs (Gateway hosts without their namespace prefix).
-fn resource_hosts(resource: &Resource) -> Vec<String> {
-    let namespace = &resource.namespace;
-    let expand = |host: &str| fqdn(host, namespace);
+/// Whether a resource configures `host`: as a ServiceEntry, DestinationRule or Service host,
+/// a VirtualService host or destination, or a Gateway server host (without its namespace
+/// prefix). Short names are expanded in the resource's namespace.
+fn names_host(resource: &Resource, host: &str) -> bool {
+    let names = |pattern: &str| host_matches(&fqdn(pattern, &resource.namespace), host);
     match &resource.spec {
-        Spec::ServiceEntry(entry) => entry.host_values().map(|h| expand(&h.value)).collect(),
-        Spec::DestinationRule(rule) => rule.host.iter().map(|h| expand(&h.value)).collect(),
-        Spec::VirtualService(service) => service
-            .host_values()
-            .map(|h| expand(&h.value))
-            .chain(
-                service
+        Spec::ServiceEntry(entry) => entry.host_values().any(|h| names(&h.value)),
+        Spec::DestinationRule(rule) => rule.host.as_ref().is_some_and(|h| names(&h.value)),
+        Spec::VirtualService(service) => {
+            service.host_values().any(|h| names(&h.value))
+                || service
                     .destinations()
-                    .filter_map(|d| d.host.as_ref())
-                    .map(|h| expand(&h.value)),
-            )
-            .collect(),
+                    .any(|d| d.host.as_ref().is_some_and(|h| names(&h.value)))
+        }
         Spec::Gateway(gateway) => gateway
             .servers
             .iter()
             .flat_map(|server| server.host_values())
-            .map(|h| h.value.rsplit('/').next().unwrap_or(&h.value).to_string())
-            .collect(),
-        Spec::Service(_) => vec![expand(&resource.name.value)],
-        Spec::PeerAuthentication(_) => Vec::new(),
+            .any(|h| names(h.value.rsplit('/').next().unwrap_or(&h.value))),
+        Spec::Service(_) => names(&resource.name.value),
+        Spec::PeerAuthentication(_) => false,
     }
 }
 

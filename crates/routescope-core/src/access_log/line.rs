@@ -39,35 +39,119 @@ impl Pasted {
     }
 }
 
-/// The fields of one access log line.
+/// The text fields of a line, in the format's order (the response code and flags, which are
+/// read into types, stand between `Protocol` and `ResponseCodeDetails`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    StartTime,
+    Method,
+    Path,
+    Protocol,
+    /// Absent before Istio 1.9.
+    ResponseCodeDetails,
+    /// Absent before Istio 1.9.
+    ConnectionTerminationDetails,
+    UpstreamTransportFailureReason,
+    BytesReceived,
+    BytesSent,
+    Duration,
+    UpstreamServiceTime,
+    XForwardedFor,
+    UserAgent,
+    RequestId,
+    Authority,
+    UpstreamHost,
+    UpstreamCluster,
+    UpstreamLocalAddress,
+    DownstreamLocalAddress,
+    DownstreamRemoteAddress,
+    RequestedServerName,
+    RouteName,
+}
+
+impl Field {
+    pub const ALL: [Field; 22] = [
+        Field::StartTime,
+        Field::Method,
+        Field::Path,
+        Field::Protocol,
+        Field::ResponseCodeDetails,
+        Field::ConnectionTerminationDetails,
+        Field::UpstreamTransportFailureReason,
+        Field::BytesReceived,
+        Field::BytesSent,
+        Field::Duration,
+        Field::UpstreamServiceTime,
+        Field::XForwardedFor,
+        Field::UserAgent,
+        Field::RequestId,
+        Field::Authority,
+        Field::UpstreamHost,
+        Field::UpstreamCluster,
+        Field::UpstreamLocalAddress,
+        Field::DownstreamLocalAddress,
+        Field::DownstreamRemoteAddress,
+        Field::RequestedServerName,
+        Field::RouteName,
+    ];
+
+    /// `upstream_cluster`: the name Istio's JSON access log gives the field.
+    pub fn name(self) -> &'static str {
+        [
+            "start_time",
+            "method",
+            "path",
+            "protocol",
+            "response_code_details",
+            "connection_termination_details",
+            "upstream_transport_failure_reason",
+            "bytes_received",
+            "bytes_sent",
+            "duration",
+            "upstream_service_time",
+            "x_forwarded_for",
+            "user_agent",
+            "request_id",
+            "authority",
+            "upstream_host",
+            "upstream_cluster",
+            "upstream_local_address",
+            "downstream_local_address",
+            "downstream_remote_address",
+            "requested_server_name",
+            "route_name",
+        ][self as usize]
+    }
+
+    /// Written in quotes by the format.
+    fn quoted(self) -> bool {
+        matches!(
+            self,
+            Field::UpstreamTransportFailureReason
+                | Field::XForwardedFor
+                | Field::UserAgent
+                | Field::RequestId
+                | Field::Authority
+                | Field::UpstreamHost
+        )
+    }
+}
+
+/// One access log line.
 #[derive(Debug, Default, PartialEq)]
 pub struct LogLine {
-    pub start_time: Option<String>,
-    pub method: Option<String>,
-    pub path: Option<String>,
-    pub protocol: Option<String>,
     /// `0` means no response was sent (TCP lines always say 0).
     pub response_code: Option<u16>,
     pub response_flags: Vec<&'static ResponseFlag>,
-    /// Absent before Istio 1.9.
-    pub response_code_details: Option<String>,
-    pub connection_termination_details: Option<String>,
-    pub upstream_transport_failure_reason: Option<String>,
-    pub bytes_received: Option<String>,
-    pub bytes_sent: Option<String>,
-    pub duration: Option<String>,
-    pub upstream_service_time: Option<String>,
-    pub x_forwarded_for: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-    pub authority: Option<String>,
-    pub upstream_host: Option<String>,
-    pub upstream_cluster: Option<String>,
-    pub upstream_local_address: Option<String>,
-    pub downstream_local_address: Option<String>,
-    pub downstream_remote_address: Option<String>,
-    pub requested_server_name: Option<String>,
-    pub route_name: Option<String>,
+    values: [Option<String>; 22],
+}
+
+impl LogLine {
+    /// A field's value; `None` where Envoy wrote `-` (or, for the details before Istio 1.9,
+    /// nothing).
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.values[field as usize].as_deref()
+    }
 }
 
 /// Why a paste could not be read, at a 1-based column counted in characters.
@@ -209,46 +293,7 @@ fn tokenize(line: &str, first_column: usize) -> Result<Vec<Token<'_>>, ParseErro
     }
 }
 
-/// The names of the fields after the start time and the request, in order; the two details
-/// fields are skipped for lines of Istio before 1.9.
-const FIELDS: &[&str] = &[
-    "response code",
-    "response flags",
-    "response code details",
-    "connection termination details",
-    "upstream transport failure reason",
-    "bytes received",
-    "bytes sent",
-    "duration",
-    "upstream service time",
-    "x-forwarded-for",
-    "user agent",
-    "request id",
-    "authority",
-    "upstream host",
-    "upstream cluster",
-    "upstream local address",
-    "downstream local address",
-    "downstream remote address",
-    "requested server name",
-    "route name",
-];
-
-/// Fields written in quotes by the format.
-const QUOTED: &[&str] = &[
-    "upstream transport failure reason",
-    "x-forwarded-for",
-    "user agent",
-    "request id",
-    "authority",
-    "upstream host",
-];
-
 fn read_line(tokens: &[Token], end_column: usize) -> Result<Pasted, ParseError> {
-    let mut line = LogLine {
-        start_time: value(tokens[0].text),
-        ..LogLine::default()
-    };
     let request = tokens
         .get(1)
         .filter(|t| t.quoted)
@@ -257,34 +302,29 @@ fn read_line(tokens: &[Token], end_column: usize) -> Result<Pasted, ParseError> 
             message: "expected the quoted request (`\"GET /path HTTP/1.1\"`) after the start time"
                 .into(),
         })?;
+    let mut line = LogLine::default();
+    line.values[0] = value(tokens[0].text);
     let mut parts = request.text.split(' ').filter(|p| !p.is_empty());
-    line.method = parts.next().and_then(value);
-    line.path = parts.next().and_then(value);
-    line.protocol = parts.next().and_then(value);
-    // Before Istio 1.9 the transport failure reason (quoted) follows the flags directly.
-    let old_format = tokens.get(4).is_some_and(|t| t.quoted);
-    let names: Vec<&str> = FIELDS
-        .iter()
-        .copied()
-        .filter(|name| !(old_format && name.ends_with("details")))
-        .collect();
-    for (index, name) in names.iter().enumerate() {
-        let Some(token) = tokens.get(index + 2) else {
-            return Err(ParseError {
-                column: end_column,
-                message: format!(
-                    "the line ends before the {name}: Istio's default format has {} fields after \
-                     the request",
-                    names.len()
-                ),
-            });
-        };
-        let quoted = QUOTED.contains(name);
+    for slot in &mut line.values[1..4] {
+        *slot = parts.next().and_then(value);
+    }
+    // After the request: the response code, the flags, then the fields from the details on;
+    // before Istio 1.9 the transport failure reason (quoted) follows the flags directly.
+    let first = if tokens.get(4).is_some_and(|t| t.quoted) {
+        Field::UpstreamTransportFailureReason
+    } else {
+        Field::ResponseCodeDetails
+    } as usize;
+    let expected = 2 + Field::ALL.len() - first;
+    for (at, token) in tokens.iter().enumerate().skip(2).take(expected) {
+        let field = (at > 3).then(|| Field::ALL[first + at - 4]);
+        let quoted = field.is_some_and(Field::quoted);
         if token.quoted != quoted {
             return Err(ParseError {
                 column: token.column,
                 message: format!(
-                    "expected the {name} {}, found `{}`",
+                    "expected the {} {}, found `{}`",
+                    field_name(first, at),
                     if quoted {
                         "in quotes"
                     } else {
@@ -294,41 +334,42 @@ fn read_line(tokens: &[Token], end_column: usize) -> Result<Pasted, ParseError> 
                 ),
             });
         }
-        let text = token.text;
-        match *name {
-            "response code" => {
-                line.response_code = match text {
-                    "-" => None,
-                    _ => Some(text.parse().map_err(|_| ParseError {
-                        column: token.column,
-                        message: format!("expected the response code (a number), found `{text}`"),
-                    })?),
-                }
+        match field {
+            Some(field) => line.values[field as usize] = value(token.text),
+            None if at == 3 => line.response_flags = parse_flags(token.text, token.column)?,
+            None if token.text == "-" => {}
+            None => {
+                line.response_code = Some(token.text.parse().map_err(|_| ParseError {
+                    column: token.column,
+                    message: format!(
+                        "expected the response code (a number), found `{}`",
+                        token.text
+                    ),
+                })?)
             }
-            "response flags" => line.response_flags = parse_flags(text, token.column)?,
-            "response code details" => line.response_code_details = value(text),
-            "connection termination details" => line.connection_termination_details = value(text),
-            "upstream transport failure reason" => {
-                line.upstream_transport_failure_reason = value(text)
-            }
-            "bytes received" => line.bytes_received = value(text),
-            "bytes sent" => line.bytes_sent = value(text),
-            "duration" => line.duration = value(text),
-            "upstream service time" => line.upstream_service_time = value(text),
-            "x-forwarded-for" => line.x_forwarded_for = value(text),
-            "user agent" => line.user_agent = value(text),
-            "request id" => line.request_id = value(text),
-            "authority" => line.authority = value(text),
-            "upstream host" => line.upstream_host = value(text),
-            "upstream cluster" => line.upstream_cluster = value(text),
-            "upstream local address" => line.upstream_local_address = value(text),
-            "downstream local address" => line.downstream_local_address = value(text),
-            "downstream remote address" => line.downstream_remote_address = value(text),
-            "requested server name" => line.requested_server_name = value(text),
-            _ => line.route_name = value(text),
         }
     }
+    if tokens.len() < 2 + expected {
+        return Err(ParseError {
+            column: end_column,
+            message: format!(
+                "the line ends before the {}: Istio's default format has {expected} fields after \
+                 the request",
+                field_name(first, tokens.len())
+            ),
+        });
+    }
     Ok(Pasted::Line(Box::new(line)))
+}
+
+/// The name, for people, of the field at token `at` of a line whose fields after the flags
+/// start at `first`.
+fn field_name(first: usize, at: usize) -> String {
+    match at {
+        2 => "response code".into(),
+        3 => "response flags".into(),
+        _ => Field::ALL[first + at - 4].name().replace('_', " "),
+    }
 }
 
 /// `-` (Envoy's "no value") as `None`.
@@ -336,33 +377,13 @@ fn value(text: &str) -> Option<String> {
     (text != "-" && !text.is_empty()).then(|| text.to_string())
 }
 
-/// An upstream cluster name as Istio writes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cluster {
-    /// `outbound|443||httpbin.org`, `inbound|9080||` (`direction|port|subset|host`).
-    Service {
-        outbound: bool,
-        port: Option<u32>,
-        subset: Option<String>,
-        host: Option<String>,
-    },
-    /// `BlackHoleCluster`, `PassthroughCluster`, … as written.
-    Named(String),
-}
-
-impl Cluster {
-    pub fn parse(name: &str) -> Cluster {
-        let parts: Vec<&str> = name.split('|').collect();
-        match parts.as_slice() {
-            [direction @ ("outbound" | "inbound"), port, subset, host] => Cluster::Service {
-                outbound: *direction == "outbound",
-                port: port.parse().ok(),
-                subset: (!subset.is_empty()).then(|| subset.to_string()),
-                host: (!host.is_empty()).then(|| host.to_string()),
-            },
-            _ => Cluster::Named(name.to_string()),
-        }
-    }
+/// An upstream cluster name as Istio writes it for services (`outbound|443||httpbin.org`,
+/// `inbound|9080||`): direction, port, subset and host. `None` for other names
+/// (`BlackHoleCluster`, `PassthroughCluster`, …).
+pub fn cluster_parts(name: &str) -> Option<[&str; 4]> {
+    let mut parts = name.splitn(4, '|');
+    let parts = [parts.next()?, parts.next()?, parts.next()?, parts.next()?];
+    matches!(parts[0], "outbound" | "inbound").then_some(parts)
 }
 
 /// The host of an SNI Istio sets for mTLS (`outbound_.9080_._.reviews.default.svc.cluster.local`)

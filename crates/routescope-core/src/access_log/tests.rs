@@ -335,58 +335,45 @@ fn unknown_flags_and_malformed_lines_say_where() {
 #[test]
 fn every_field_of_a_line_is_read() {
     let read = line(SYMPTOMS[5].line);
-    assert_eq!(read.start_time.as_deref(), Some("2024-05-01T10:00:05.000Z"));
-    assert_eq!(
-        (
-            read.method.as_deref(),
-            read.path.as_deref(),
-            read.protocol.as_deref()
-        ),
-        (Some("GET"), Some("/reviews/0"), Some("HTTP/1.1"))
-    );
     assert_eq!(read.response_code, Some(503));
+    assert_eq!(shorts(&read.response_flags), ["UC"]);
+    let values: Vec<(&str, Option<&str>)> = Field::ALL
+        .iter()
+        .map(|&field| (field.name(), read.get(field)))
+        .collect();
     assert_eq!(
-        read.response_code_details.as_deref(),
-        Some("upstream_reset_before_response_started{connection_termination}")
-    );
-    assert_eq!(read.connection_termination_details, None);
-    assert_eq!(read.upstream_transport_failure_reason, None);
-    assert_eq!(
+        values,
         [
-            &read.bytes_received,
-            &read.bytes_sent,
-            &read.duration,
-            &read.upstream_service_time
+            ("start_time", Some("2024-05-01T10:00:05.000Z")),
+            ("method", Some("GET")),
+            ("path", Some("/reviews/0")),
+            ("protocol", Some("HTTP/1.1")),
+            (
+                "response_code_details",
+                Some("upstream_reset_before_response_started{connection_termination}")
+            ),
+            ("connection_termination_details", None),
+            ("upstream_transport_failure_reason", None),
+            ("bytes_received", Some("0")),
+            ("bytes_sent", Some("95")),
+            ("duration", Some("1")),
+            ("upstream_service_time", None),
+            ("x_forwarded_for", None),
+            ("user_agent", Some("python-requests/2.31.0")),
+            ("request_id", Some("c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f")),
+            ("authority", Some("reviews:9080")),
+            ("upstream_host", Some("10.244.0.15:9080")),
+            (
+                "upstream_cluster",
+                Some("outbound|9080||reviews.default.svc.cluster.local")
+            ),
+            ("upstream_local_address", Some("10.244.0.12:43210")),
+            ("downstream_local_address", Some("10.96.5.5:9080")),
+            ("downstream_remote_address", Some("10.244.0.12:51234")),
+            ("requested_server_name", None),
+            ("route_name", Some("default")),
         ]
-        .map(|f| f.as_deref()),
-        [Some("0"), Some("95"), Some("1"), None]
     );
-    assert_eq!(read.x_forwarded_for, None);
-    assert_eq!(read.user_agent.as_deref(), Some("python-requests/2.31.0"));
-    assert_eq!(
-        read.request_id.as_deref(),
-        Some("c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f")
-    );
-    assert_eq!(read.authority.as_deref(), Some("reviews:9080"));
-    assert_eq!(read.upstream_host.as_deref(), Some("10.244.0.15:9080"));
-    assert_eq!(
-        read.upstream_cluster.as_deref(),
-        Some("outbound|9080||reviews.default.svc.cluster.local")
-    );
-    assert_eq!(
-        read.upstream_local_address.as_deref(),
-        Some("10.244.0.12:43210")
-    );
-    assert_eq!(
-        read.downstream_local_address.as_deref(),
-        Some("10.96.5.5:9080")
-    );
-    assert_eq!(
-        read.downstream_remote_address.as_deref(),
-        Some("10.244.0.12:51234")
-    );
-    assert_eq!(read.requested_server_name, None);
-    assert_eq!(read.route_name.as_deref(), Some("default"));
 }
 
 #[test]
@@ -396,17 +383,17 @@ fn lines_of_istio_before_1_9_tcp_lines_and_kubectl_prefixes_are_read() {
         r#"[2020-11-13T15:57:44.123Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 4 3 "-" "Mozilla/5.0 (X11; "quoted")" "9d3b0a2e" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.default.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#,
     );
     assert_eq!(old.response_code, Some(418));
-    assert_eq!(old.response_code_details, None);
+    assert_eq!(old.get(Field::ResponseCodeDetails), None);
     assert_eq!(
-        old.user_agent.as_deref(),
+        old.get(Field::UserAgent),
         Some(r#"Mozilla/5.0 (X11; "quoted")"#)
     );
-    assert_eq!(old.authority.as_deref(), Some("httpbin:8000"));
-    assert_eq!(old.route_name.as_deref(), Some("default"));
+    assert_eq!(old.get(Field::Authority), Some("httpbin:8000"));
+    assert_eq!(old.get(Field::RouteName), Some("default"));
     let tcp = line(
         r#"[2024-05-01T10:00:06.000Z] "- - -" 0 UF,URX - - "-" 0 0 1 - "-" "-" "-" "-" "-" outbound|443||api.example.com - 240.240.0.1:443 10.244.0.7:40100 api.example.com -"#,
     );
-    assert_eq!((tcp.method, tcp.response_code), (None, Some(0)));
+    assert_eq!((tcp.get(Field::Method), tcp.response_code), (None, Some(0)));
     assert_eq!(shorts(&tcp.response_flags), ["UF", "URX"]);
     let prefixed = line(&format!(
         "[pod/sleep-7f8d/istio-proxy] 2024-05-01T10:00:05.000123456Z {}",
@@ -477,27 +464,37 @@ fn the_host_comes_from_the_cluster_then_the_sni_then_the_authority() {
 #[test]
 fn cluster_names_are_read_as_istio_writes_them() {
     assert_eq!(
-        Cluster::parse("outbound|9080|v3|reviews.default.svc.cluster.local"),
-        Cluster::Service {
-            outbound: true,
-            port: Some(9080),
-            subset: Some("v3".into()),
-            host: Some("reviews.default.svc.cluster.local".into()),
-        }
+        cluster_parts("outbound|9080|v3|reviews.default.svc.cluster.local"),
+        Some([
+            "outbound",
+            "9080",
+            "v3",
+            "reviews.default.svc.cluster.local"
+        ])
     );
     assert_eq!(
-        Cluster::parse("inbound|8080||"),
-        Cluster::Service {
-            outbound: false,
-            port: Some(8080),
-            subset: None,
-            host: None,
-        }
+        cluster_parts("inbound|8080||"),
+        Some(["inbound", "8080", "", ""])
     );
-    assert_eq!(
-        Cluster::parse("PassthroughCluster"),
-        Cluster::Named("PassthroughCluster".into())
-    );
+    assert_eq!(cluster_parts("PassthroughCluster"), None);
+    assert_eq!(cluster_parts("outbound|443"), None);
     assert_eq!(sni_host("outbound_.443_._.httpbin.org"), "httpbin.org");
     assert_eq!(sni_host("shop.example.com"), "shop.example.com");
+    let analysis = analysis("");
+    let facts = |cluster: &str| {
+        let pasted = SYMPTOMS[5]
+            .line
+            .replace("outbound|9080||reviews.default.svc.cluster.local", cluster);
+        explain(&parse(&pasted).unwrap(), &analysis).facts
+    };
+    assert!(
+        facts("outbound|9080|v3|reviews.default.svc.cluster.local").contains(
+            &"Upstream cluster `outbound|9080|v3|reviews.default.svc.cluster.local`: outbound to reviews.default.svc.cluster.local port 9080, subset v3.".to_string()
+        )
+    );
+    assert!(
+        facts("PassthroughCluster")
+            .iter()
+            .any(|f| f.contains("ALLOW_ANY"))
+    );
 }
