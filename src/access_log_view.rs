@@ -48,6 +48,7 @@ pub fn AccessLogPanel(ui: Ui) -> impl IntoView {
 
 /// The explanation as the docs' Markdown: a heading per flag, the facts as a list, then
 /// what the related problems are.
+#[inline(never)]
 fn markdown(explained: &LogExplanation) -> String {
     let explanation = &explained.explanation;
     let mut markdown = String::new();

@@ -173,7 +173,9 @@ impl Session {
     }
 
     /// A pasted access log line (or response flags) explained, with the problems of the text
-    /// that can produce it (see `routescope_core::access_log`).
+    /// that can produce it (see `routescope_core::access_log`). Never inlined: the view
+    /// calls it from both its build and rebuild paths, which would each get a copy.
+    #[inline(never)]
     pub fn explain_log(&self, pasted: &str) -> Result<LogExplanation, ParseError> {
         let explanation = access_log::explain(&access_log::parse(pasted)?, &self.analysis);
         let related = explanation

@@ -252,7 +252,7 @@ async fn a_pasted_access_log_line_is_explained_with_the_problems_behind_it() {
     // The default example's mistake (tls rules behind a terminating gateway) gives 404 NR, not
     // UF: it is listed as being about the line's host, and picking it selects it in the editor.
     let related = browser
-        .js("return document.querySelector('.log-explanation .related').innerText")
+        .js("return document.querySelector('.log-explanation .related').textContent")
         .await;
     let related = related.as_str().unwrap();
     assert!(
@@ -276,7 +276,7 @@ async fn a_pasted_access_log_line_is_explained_with_the_problems_behind_it() {
     browser
         .wait(
             "the double-TLS mistake is named first",
-            "return (document.querySelector('.log-explanation .related')?.innerText ?? '').startsWith('Can produce WRONG_VERSION_NUMBER, UF, URX; about httpbin.org.')",
+            "return (document.querySelector('.log-explanation .related')?.textContent ?? '').startsWith('Can produce WRONG_VERSION_NUMBER, UF, URX; about httpbin.org.')",
         )
         .await;
     let first = browser

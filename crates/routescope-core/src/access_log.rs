@@ -69,32 +69,32 @@ struct Evidence {
 const EVIDENCE: &[Evidence] = &[
     Evidence {
         needle: "WRONG_VERSION_NUMBER",
-        meaning: "the TLS handshake read bytes that are not TLS: one side encrypts and the other does not (TLS sent to a plaintext port, or TLS inside TLS)",
+        meaning: "the TLS handshake read bytes that are not TLS: one side encrypts and the other does not (TLS to a plaintext port, or TLS inside TLS)",
         checks: &["double-tls", "https-to-http-port"],
     },
     Evidence {
         needle: "CERTIFICATE_VERIFY_FAILED",
-        meaning: "the proxy did not trust the upstream's certificate: the DestinationRule's `caCertificates` (without one, since Istio 1.20, the system CA bundle) does not verify it",
+        meaning: "the upstream's certificate was not trusted: the DestinationRule's `caCertificates` (or, since Istio 1.20, the system CAs) do not verify it",
         checks: &["tls-origination-without-ca"],
     },
     Evidence {
         needle: "CERTIFICATE_REQUIRED",
-        meaning: "the upstream asked for a client certificate the proxy did not send: it expects mutual TLS",
+        meaning: "the upstream wants a client certificate: it expects mutual TLS",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "HANDSHAKE_FAILURE",
-        meaning: "the upstream refused the TLS handshake: its TLS settings (mutual TLS, versions, ciphers) do not accept the client's",
+        meaning: "the upstream refused the TLS handshake: its TLS settings (mutual TLS) reject the client's",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "connection_termination",
-        meaning: "the upstream closed the connection before answering; a STRICT mTLS workload does so when the client sends plaintext",
+        meaning: "the upstream closed the connection before answering, as a STRICT mTLS workload does to plaintext",
         checks: &["mtls-disabled-by-destination-rule"],
     },
     Evidence {
         needle: "filter_chain_not_found",
-        meaning: "no filter chain of the listener matched the connection (port, SNI or protocol): no gateway server, or no route of the right kind, takes it",
+        meaning: "no filter chain matched the connection (port, SNI or protocol)",
         checks: &[
             "gateway-tls-mode-implicit",
             "http-route-behind-passthrough-gateway",
@@ -103,42 +103,22 @@ const EVIDENCE: &[Evidence] = &[
     },
     Evidence {
         needle: "codec_error",
-        meaning: "the request was not valid HTTP for the port: for example HTTPS sent to a port declared HTTP",
+        meaning: "the request was not valid HTTP for the port: for example HTTPS to a port declared HTTP",
         checks: &["https-to-http-port"],
     },
     Evidence {
         needle: "cluster_not_found",
-        meaning: "the route names a cluster the proxy does not have (a subset no DestinationRule defines)",
+        meaning: "the route names a cluster the proxy lacks (an undefined subset)",
         checks: &["unknown-subset"],
     },
     Evidence {
-        needle: "route_not_found",
-        meaning: "no route of the proxy matched the request's host and path",
-        checks: &[],
-    },
-    Evidence {
         needle: "via_upstream",
-        meaning: "the upstream itself answered with this response code; Envoy passed it on",
-        checks: &[],
-    },
-    Evidence {
-        needle: "rbac_access_denied",
-        meaning: "an AuthorizationPolicy denied the request",
+        meaning: "the upstream sent this response code; Envoy passed it on",
         checks: &[],
     },
     Evidence {
         needle: "upstream_reset_before_response_started",
-        meaning: "the connection to the upstream was reset before a response began",
-        checks: &[],
-    },
-    Evidence {
-        needle: "Connection_refused",
-        meaning: "the connection was refused: nothing listens on the upstream port",
-        checks: &[],
-    },
-    Evidence {
-        needle: "timeout",
-        meaning: "a timeout ended the request (a VirtualService `timeout` or `retries.perTryTimeout`, or a client or proxy idle timeout)",
+        meaning: "the upstream connection was reset before a response began",
         checks: &[],
     },
 ];
@@ -228,7 +208,12 @@ fn read_evidence(line: &LogLine, facts: &mut Vec<String>, evidence: &mut Vec<&'s
         // often repeat the transport failure reason).
         let mut found: Vec<(usize, &'static Evidence)> = Vec::new();
         for e in EVIDENCE {
-            let Some(at) = text.find(e.needle) else {
+            let needle = e.needle.as_bytes();
+            let Some(at) = text
+                .as_bytes()
+                .windows(needle.len())
+                .position(|w| w == needle)
+            else {
                 continue;
             };
             if !evidence.iter().any(|known| known.needle == e.needle) {
@@ -257,15 +242,18 @@ fn line_host(line: &LogLine) -> Option<String> {
         .filter(|host| !host.is_empty());
     let from_authority = || {
         let authority = line.get(Field::Authority)?;
-        Some(match authority.rsplit_once(':') {
-            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-            _ => authority,
-        })
+        // Without a `:port` (the only colon, or one after an IPv6 address's `]`).
+        let bytes = authority.as_bytes();
+        let port = bytes
+            .iter()
+            .rposition(|&b| b == b':')
+            .filter(|&at| bytes[at + 1..].iter().all(u8::is_ascii_digit));
+        Some(&authority[..port.unwrap_or(authority.len())])
     };
     let host = from_cluster
         .or_else(|| line.get(Field::RequestedServerName).map(sni_host))
         .or_else(from_authority)?;
-    Some(host.trim_end_matches('.').to_ascii_lowercase())
+    Some(host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase())
 }
 
 fn cluster_fact(name: &str) -> Option<String> {
@@ -359,7 +347,10 @@ fn names_host(resource: &Resource, host: &str) -> bool {
             .servers
             .iter()
             .flat_map(|server| server.host_values())
-            .any(|h| names(h.value.rsplit('/').next().unwrap_or(&h.value))),
+            .any(|h| {
+                let slash = h.value.bytes().rposition(|b| b == b'/');
+                names(&h.value[slash.map_or(0, |at| at + 1)..])
+            }),
         Spec::Service(_) => names(&resource.name.value),
         Spec::PeerAuthentication(_) => false,
     }

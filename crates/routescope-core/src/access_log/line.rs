@@ -69,6 +69,9 @@ pub enum Field {
     RouteName,
 }
 
+/// Every field, in order (a static: indexing it reads memory instead of building the array).
+static FIELDS: [Field; 22] = Field::ALL;
+
 impl Field {
     pub const ALL: [Field; 22] = [
         Field::StartTime,
@@ -97,30 +100,7 @@ impl Field {
 
     /// `upstream_cluster`: the name Istio's JSON access log gives the field.
     pub fn name(self) -> &'static str {
-        [
-            "start_time",
-            "method",
-            "path",
-            "protocol",
-            "response_code_details",
-            "connection_termination_details",
-            "upstream_transport_failure_reason",
-            "bytes_received",
-            "bytes_sent",
-            "duration",
-            "upstream_service_time",
-            "x_forwarded_for",
-            "user_agent",
-            "request_id",
-            "authority",
-            "upstream_host",
-            "upstream_cluster",
-            "upstream_local_address",
-            "downstream_local_address",
-            "downstream_remote_address",
-            "requested_server_name",
-            "route_name",
-        ][self as usize]
+        FIELD_NAMES[self as usize]
     }
 
     /// Written in quotes by the format.
@@ -136,6 +116,31 @@ impl Field {
         )
     }
 }
+
+static FIELD_NAMES: [&str; 22] = [
+    "start_time",
+    "method",
+    "path",
+    "protocol",
+    "response_code_details",
+    "connection_termination_details",
+    "upstream_transport_failure_reason",
+    "bytes_received",
+    "bytes_sent",
+    "duration",
+    "upstream_service_time",
+    "x_forwarded_for",
+    "user_agent",
+    "request_id",
+    "authority",
+    "upstream_host",
+    "upstream_cluster",
+    "upstream_local_address",
+    "downstream_local_address",
+    "downstream_remote_address",
+    "requested_server_name",
+    "route_name",
+];
 
 /// One access log line.
 #[derive(Debug, Default, PartialEq)]
@@ -169,139 +174,133 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// One token of the line: its text (without brackets or quotes) and the character column
-/// where it starts.
+/// One token of the line: its text (without brackets or quotes) and the byte offset in the
+/// paste where it starts.
 struct Token<'t> {
     text: &'t str,
-    column: usize,
+    at: usize,
     quoted: bool,
 }
 
 /// Reads a pasted line or flags field. Surrounding white space is ignored; a prefix before
 /// the start time (`kubectl logs --timestamps` or `--prefix`) is skipped.
 pub fn parse(pasted: &str) -> Result<Pasted, ParseError> {
-    let leading = pasted.len() - pasted.trim_start().len();
-    let text = pasted.trim();
-    let column_of = |byte: usize| pasted[..byte].chars().count() + 1;
-    if text.is_empty() {
-        return Err(ParseError {
-            column: 1,
-            message: "paste an Envoy access log line or a response-flags field (`UF,URX`)".into(),
-        });
+    let bytes = pasted.as_bytes();
+    let error = |at: usize, message: &str| error_at(pasted, at, message.to_string());
+    let Some(start) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err(error(
+            0,
+            "paste an Envoy access log line or a response-flags field (`UF,URX`)",
+        ));
+    };
+    let end = pasted.trim_end().len();
+    if let Some(newline) = bytes[start..end].iter().position(|&b| b == b'\n') {
+        return Err(error(
+            start + newline,
+            "paste one access log line at a time",
+        ));
     }
-    if let Some(newline) = text.find('\n') {
-        return Err(ParseError {
-            column: column_of(leading + newline),
-            message: "paste one access log line at a time".into(),
-        });
+    if bytes[start] == b'{' {
+        return Err(error(
+            start,
+            "this is a JSON access log entry: paste a TEXT line, or the value of its \
+             `response_flags`",
+        ));
     }
-    if text.starts_with('{') {
-        return Err(ParseError {
-            column: column_of(leading),
-            message: "this is a JSON access log entry: paste a TEXT line, or the value of its \
-                      `response_flags`"
-                .into(),
-        });
-    }
-    if !text.contains(char::is_whitespace) && !text.starts_with('[') {
-        return parse_flags(text, column_of(leading)).map(Pasted::Flags);
+    if bytes[start] != b'[' && !bytes[start..end].contains(&b' ') {
+        return parse_flags(pasted, start, end).map(Pasted::Flags);
     }
     // The start time opens with `[` and a digit: skip anything before it.
-    let start = text
-        .match_indices('[')
-        .map(|(at, _)| at)
-        .find(|&at| text[at + 1..].starts_with(|c: char| c.is_ascii_digit()))
-        .ok_or_else(|| ParseError {
-            column: column_of(leading),
-            message: "expected the start time in brackets (`[2024-05-01T10:00:00.000Z]`) that \
-                      opens a line of Istio's default access log format"
-                .into(),
+    let open = (start..end)
+        .find(|&at| bytes[at] == b'[' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit))
+        .ok_or_else(|| {
+            error(
+                start,
+                "expected the start time in brackets (`[2024-05-01T10:00:00.000Z]`) that opens \
+                 a line of Istio's default access log format",
+            )
         })?;
-    let tokens = tokenize(&text[start..], column_of(leading + start))?;
-    read_line(&tokens, column_of(pasted.len()))
+    let mut tokens = Vec::new();
+    let mut at = open;
+    while at < end {
+        if bytes[at] == b' ' {
+            at += 1;
+            continue;
+        }
+        // (text start, text end, next token's search start)
+        let (from, to, next) = match bytes[at] {
+            b'[' => {
+                let close = (at..end)
+                    .find(|&i| bytes[i] == b']')
+                    .ok_or_else(|| error(at, "the start time's `[` is never closed"))?;
+                (at + 1, close, close + 1)
+            }
+            // A quoted field ends at a quote before a space or the end: values may hold both.
+            b'"' => {
+                let close = (at + 1..end)
+                    .find(|&i| bytes[i] == b'"' && (i + 1 == end || bytes[i + 1] == b' '))
+                    .ok_or_else(|| error(at, "this quoted field is never closed"))?;
+                (at + 1, close, close + 1)
+            }
+            _ => {
+                let stop = (at..end).find(|&i| bytes[i] == b' ').unwrap_or(end);
+                (at, stop, stop)
+            }
+        };
+        tokens.push(Token {
+            text: &pasted[from..to],
+            at,
+            quoted: bytes[at] == b'"',
+        });
+        at = next;
+    }
+    read_line(pasted, &tokens, end)
 }
 
-/// A flags field: short or long names separated by commas, or `-`.
-fn parse_flags(field: &str, column: usize) -> Result<Vec<&'static ResponseFlag>, ParseError> {
-    if field == "-" {
-        return Ok(Vec::new());
+/// An error at byte `at` of the paste (its column counts characters).
+fn error_at(pasted: &str, at: usize, message: String) -> ParseError {
+    ParseError {
+        column: pasted[..at].chars().count() + 1,
+        message,
     }
-    let mut flags = Vec::new();
-    let mut at = column;
-    for name in field.split(',') {
-        let flag = ResponseFlag::find(name).ok_or_else(|| ParseError {
-            column: at,
-            message: if name.is_empty() {
-                "an empty response flag (two commas, or a comma at an end)".into()
+}
+
+/// The flags field `pasted[start..end]`: short or long names separated by commas, or `-`.
+fn parse_flags(
+    pasted: &str,
+    start: usize,
+    end: usize,
+) -> Result<Vec<&'static ResponseFlag>, ParseError> {
+    let mut flags: Vec<&'static ResponseFlag> = Vec::new();
+    if &pasted[start..end] == "-" {
+        return Ok(flags);
+    }
+    let mut at = start;
+    for name in pasted[start..end].split(',') {
+        let Some(flag) = ResponseFlag::find(name) else {
+            let message = if name.is_empty() {
+                "an empty response flag (two commas, or a comma at an end)".to_string()
             } else {
                 format!("`{name}` is not a response flag Envoy documents")
-            },
-        })?;
-        if !flags.contains(&flag) {
+            };
+            return Err(error_at(pasted, at, message));
+        };
+        if !flags.iter().any(|known| std::ptr::eq(*known, flag)) {
             flags.push(flag);
         }
-        at += name.chars().count() + 1;
+        at += name.len() + 1;
     }
     Ok(flags)
 }
 
-/// Splits a line into bracketed, quoted and bare tokens. A quoted token ends at a quote
-/// followed by a space or the end of the line, so values may hold quotes and spaces.
-fn tokenize(line: &str, first_column: usize) -> Result<Vec<Token<'_>>, ParseError> {
-    let mut tokens = Vec::new();
-    let mut rest = line;
-    let mut column = first_column;
-    loop {
-        let trimmed = rest.trim_start();
-        column += rest[..rest.len() - trimmed.len()].chars().count();
-        rest = trimmed;
-        let Some(open) = rest.chars().next() else {
-            return Ok(tokens);
-        };
-        let (text, taken, quoted) = match open {
-            '[' => {
-                let end = rest.find(']').ok_or_else(|| ParseError {
-                    column,
-                    message: "the start time's `[` is never closed".into(),
-                })?;
-                (&rest[1..end], end + 1, false)
-            }
-            '"' => {
-                let body = &rest[1..];
-                let end = body
-                    .match_indices('"')
-                    .map(|(at, _)| at)
-                    .find(|&at| body[at + 1..].is_empty() || body[at + 1..].starts_with(' '))
-                    .ok_or_else(|| ParseError {
-                        column,
-                        message: "this quoted field is never closed".into(),
-                    })?;
-                (&body[..end], end + 2, true)
-            }
-            _ => {
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                (&rest[..end], end, false)
-            }
-        };
-        tokens.push(Token {
-            text,
-            column,
-            quoted,
-        });
-        column += rest[..taken].chars().count();
-        rest = &rest[taken..];
-    }
-}
-
-fn read_line(tokens: &[Token], end_column: usize) -> Result<Pasted, ParseError> {
-    let request = tokens
-        .get(1)
-        .filter(|t| t.quoted)
-        .ok_or_else(|| ParseError {
-            column: tokens.get(1).map_or(end_column, |t| t.column),
-            message: "expected the quoted request (`\"GET /path HTTP/1.1\"`) after the start time"
-                .into(),
-        })?;
+fn read_line(pasted: &str, tokens: &[Token], end: usize) -> Result<Pasted, ParseError> {
+    let request = tokens.get(1).filter(|t| t.quoted).ok_or_else(|| {
+        error_at(
+            pasted,
+            tokens.get(1).map_or(end, |t| t.at),
+            "expected the quoted request (`\"GET /path HTTP/1.1\"`) after the start time".into(),
+        )
+    })?;
     let mut line = LogLine::default();
     line.values[0] = value(tokens[0].text);
     let mut parts = request.text.split(' ').filter(|p| !p.is_empty());
@@ -315,60 +314,62 @@ fn read_line(tokens: &[Token], end_column: usize) -> Result<Pasted, ParseError> 
     } else {
         Field::ResponseCodeDetails
     } as usize;
-    let expected = 2 + Field::ALL.len() - first;
+    let expected = 2 + FIELDS.len() - first;
     for (at, token) in tokens.iter().enumerate().skip(2).take(expected) {
-        let field = (at > 3).then(|| Field::ALL[first + at - 4]);
+        let field = (at > 3).then(|| FIELDS[first + at - 4]);
         let quoted = field.is_some_and(Field::quoted);
         if token.quoted != quoted {
-            return Err(ParseError {
-                column: token.column,
-                message: format!(
-                    "expected the {} {}, found `{}`",
-                    field_name(first, at),
-                    if quoted {
-                        "in quotes"
-                    } else {
-                        "without quotes"
-                    },
-                    token.text
-                ),
-            });
+            let quoting = if quoted {
+                "in quotes"
+            } else {
+                "without quotes"
+            };
+            let message = format!(
+                "expected the {} {quoting}, found `{}`",
+                field_name(first, at),
+                token.text
+            );
+            return Err(error_at(pasted, token.at, message));
         }
         match field {
             Some(field) => line.values[field as usize] = value(token.text),
-            None if at == 3 => line.response_flags = parse_flags(token.text, token.column)?,
+            None if at == 3 => {
+                line.response_flags = parse_flags(pasted, token.at, token.at + token.text.len())?
+            }
             None if token.text == "-" => {}
             None => {
-                line.response_code = Some(token.text.parse().map_err(|_| ParseError {
-                    column: token.column,
-                    message: format!(
+                let message = || {
+                    format!(
                         "expected the response code (a number), found `{}`",
                         token.text
-                    ),
-                })?)
+                    )
+                };
+                let code = token
+                    .text
+                    .parse()
+                    .map_err(|_| error_at(pasted, token.at, message()))?;
+                line.response_code = Some(code);
             }
         }
     }
     if tokens.len() < 2 + expected {
-        return Err(ParseError {
-            column: end_column,
-            message: format!(
-                "the line ends before the {}: Istio's default format has {expected} fields after \
-                 the request",
-                field_name(first, tokens.len())
-            ),
-        });
+        let message = format!(
+            "the line ends before the {}: Istio's default format has {expected} fields after the \
+             request",
+            field_name(first, tokens.len())
+        );
+        return Err(error_at(pasted, end, message));
     }
     Ok(Pasted::Line(Box::new(line)))
 }
 
-/// The name, for people, of the field at token `at` of a line whose fields after the flags
-/// start at `first`.
-fn field_name(first: usize, at: usize) -> String {
+/// The name of the field at token `at` of a line whose fields after the flags start at
+/// `first`.
+fn field_name(first: usize, at: usize) -> &'static str {
     match at {
-        2 => "response code".into(),
-        3 => "response flags".into(),
-        _ => Field::ALL[first + at - 4].name().replace('_', " "),
+        2 => "response_code",
+        3 => "response_flags",
+        _ => FIELD_NAMES[first + at - 4],
     }
 }
 

@@ -308,12 +308,12 @@ fn unknown_flags_and_malformed_lines_say_where() {
         (
             r#"[2024-05-01T10:00:00.000Z] "GET / HTTP/1.1" 503 UF - - "-" 0 0"#,
             63,
-            "the line ends before the duration",
+            "the line ends before the duration: Istio's default format has 20 fields",
         ),
         (
             r#"[2024-05-01T10:00:00.000Z] "GET / HTTP/1.1" 503 UF - - - 0 0"#,
             56,
-            "expected the upstream transport failure reason in quotes, found `-`",
+            "expected the upstream_transport_failure_reason in quotes, found `-`",
         ),
         (
             r#"[2024-05-01T10:00:00.000Z] "GET / HTTP/1.1 404"#,
@@ -412,7 +412,7 @@ fn facts_read_the_code_the_details_and_the_cluster() {
     assert!(upstream_503[0].starts_with("No response flag: Envoy did not produce the 503"));
     assert_eq!(
         upstream_503[1],
-        "Response code details `via_upstream`: the upstream itself answered with this response code; Envoy passed it on."
+        "Response code details `via_upstream`: the upstream sent this response code; Envoy passed it on."
     );
     let black_hole = facts(
         r#"[2024-05-01T10:00:08.000Z] "GET / HTTP/1.1" 502 - direct_response - "-" 0 0 0 - "-" "curl/8.5.0" "id-2" "example.net" "-" BlackHoleCluster - 93.184.216.34:80 10.244.0.7:5556 - block_all"#,
