@@ -57,9 +57,12 @@ fn markdown(explained: &LogExplanation) -> String {
     }
     for flag in &explanation.flags {
         markdown.push_str(&format!(
-            "## {} {}\n\n{}\n\nIn Istio: {}\n\n",
-            flag.short, flag.long, flag.meaning, flag.in_istio
+            "## {} {}\n\n{}\n\n",
+            flag.short, flag.long, flag.meaning
         ));
+        if !flag.in_istio.is_empty() {
+            markdown.push_str(&format!("In Istio: {}\n\n", flag.in_istio));
+        }
     }
     for fact in &explanation.facts {
         markdown.push_str(&format!("- {fact}\n"));

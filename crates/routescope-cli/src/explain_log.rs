@@ -88,7 +88,9 @@ fn text_report(
     }
     for flag in &explanation.flags {
         let _ = writeln!(out, "{:<5} {}: {}", flag.short, flag.long, flag.meaning);
-        let _ = writeln!(out, "{:<5} In Istio: {}", "", flag.in_istio);
+        if !flag.in_istio.is_empty() {
+            let _ = writeln!(out, "{:<5} In Istio: {}", "", flag.in_istio);
+        }
     }
     for fact in &explanation.facts {
         let _ = writeln!(out, "{fact}");

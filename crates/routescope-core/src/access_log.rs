@@ -116,11 +116,6 @@ const EVIDENCE: &[Evidence] = &[
         meaning: "the upstream sent this response code; Envoy passed it on",
         checks: &[],
     },
-    Evidence {
-        needle: "upstream_reset_before_response_started",
-        meaning: "the upstream connection was reset before a response began",
-        checks: &[],
-    },
 ];
 
 /// Explains `pasted` against the diagnostics of `analysis`.
@@ -274,11 +269,6 @@ fn cluster_fact(name: &str) -> Option<String> {
             }
             "PassthroughCluster" => {
                 "the host is unknown to the mesh and went out as it was (outbound traffic policy ALLOW_ANY): no VirtualService or DestinationRule applies to it"
-            }
-            "InboundPassthroughCluster"
-            | "InboundPassthroughClusterIpv4"
-            | "InboundPassthroughClusterIpv6" => {
-                "inbound to a port no Service declares, handed to the application as it was"
             }
             _ => return None,
         }

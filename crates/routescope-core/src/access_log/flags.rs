@@ -14,7 +14,8 @@ pub struct ResponseFlag {
     pub tcp: bool,
     /// What Envoy says the flag means, with the response code it goes with.
     pub meaning: &'static str,
-    /// What usually causes it in an Istio mesh and where to look.
+    /// What usually causes it in an Istio mesh and where to look; empty where Istio adds
+    /// nothing to Envoy's meaning.
     pub in_istio: &'static str,
     /// Ids of the checks whose findings can produce the flag.
     pub checks: &'static [&'static str],
@@ -65,7 +66,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "FailedLocalHealthCheck",
         tcp: false,
         meaning: "The local service failed its health check (503).",
-        in_istio: "The workload behind this proxy reports itself unhealthy.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -89,7 +90,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "LocalReset",
         tcp: false,
         meaning: "Envoy reset the stream locally (503).",
-        in_istio: "A timeout or limit of the proxy; see the response code details.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -157,7 +158,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "RateLimited",
         tcp: false,
         meaning: "The request was rate limited (429).",
-        in_istio: "A rate limit filter (EnvoyFilter) refused it.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -173,7 +174,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "RateLimitServiceError",
         tcp: false,
         meaning: "The rate limit service failed.",
-        in_istio: "The rate limit service could not be reached or failed.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -181,7 +182,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "DownstreamConnectionTermination",
         tcp: false,
         meaning: "The downstream (client) connection closed.",
-        in_istio: "The client gave up, typically on its own timeout.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -197,7 +198,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "StreamIdleTimeout",
         tcp: false,
         meaning: "The stream idle timeout was reached (408).",
-        in_istio: "No byte moved for the idle timeout (DestinationRule `idleTimeout` or the default).",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -205,7 +206,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "InvalidEnvoyRequestHeaders",
         tcp: false,
         meaning: "An `x-envoy-*` request header was invalid (400).",
-        in_istio: "The client set an `x-envoy-*` header to a malformed value.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -221,7 +222,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "UpstreamMaxStreamDurationReached",
         tcp: false,
         meaning: "The upstream request reached its maximum stream duration.",
-        in_istio: "The stream outlived the upstream's maximum duration.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -229,7 +230,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "ResponseFromCacheFilter",
         tcp: false,
         meaning: "The response came from Envoy's cache filter.",
-        in_istio: "Not an error: a cache filter answered.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -237,7 +238,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "NoFilterConfigFound",
         tcp: false,
         meaning: "A filter's configuration did not arrive in time.",
-        in_istio: "A dynamically delivered filter (a WasmPlugin) had no configuration yet.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -245,7 +246,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "DurationTimeout",
         tcp: true,
         meaning: "The connection exceeded its maximum duration.",
-        in_istio: "A maximum connection duration of the proxy or DestinationRule closed it.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -269,7 +270,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "OverloadManagerTerminated",
         tcp: false,
         meaning: "Envoy's overload manager terminated the request.",
-        in_istio: "The proxy ran short of memory or connections.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -277,7 +278,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "DnsResolutionFailed",
         tcp: false,
         meaning: "DNS resolution failed.",
-        in_istio: "The destination's name did not resolve.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -285,7 +286,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "DropOverload",
         tcp: false,
         meaning: "Dropped by the endpoints' drop-overload share.",
-        in_istio: "The control plane asked the proxy to shed traffic.",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -293,7 +294,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "DownstreamRemoteReset",
         tcp: false,
         meaning: "The client reset the stream.",
-        in_istio: "The client cancelled the request (an HTTP/2 or gRPC cancel).",
+        in_istio: "",
         checks: &[],
     },
     ResponseFlag {
@@ -301,7 +302,7 @@ pub static RESPONSE_FLAGS: &[ResponseFlag] = &[
         long: "UnconditionalDropOverload",
         tcp: false,
         meaning: "Dropped: drop-overload is 100%.",
-        in_istio: "The control plane asked the proxy to shed all traffic.",
+        in_istio: "",
         checks: &[],
     },
 ];
