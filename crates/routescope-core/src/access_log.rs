@@ -4,7 +4,7 @@
 //! upstream cluster), and names the diagnostics of an [`Analysis`] that can produce what the
 //! line shows — first those whose check matches the specific evidence (a TLS error such as
 //! `WRONG_VERSION_NUMBER`), then those whose check can produce a flag, each marked when it is
-//! about the host the line is about.
+//! about the host the line is about; a diagnostic related only by that host comes last.
 //!
 //! ```
 //! use routescope_core::access_log::{explain, parse};
