@@ -297,10 +297,12 @@ fn relate(
             produces.push(flag.short);
         }
     }
-    let mut spans =
-        std::iter::once(diagnostic.span).chain(diagnostic.related.iter().map(|r| r.span));
-    let same_host = host.filter(|&host| {
-        spans.any(|span| mesh.resource_at(span).is_some_and(|r| names_host(r, host)))
+    let about = |span| {
+        mesh.resource_at(span)
+            .is_some_and(|r| names_host(r, host.unwrap_or("")))
+    };
+    let same_host = host.filter(|_| {
+        about(diagnostic.span) || diagnostic.related.iter().any(|related| about(related.span))
     });
     if produces.is_empty() && same_host.is_none() {
         return None;
@@ -323,27 +325,36 @@ fn relate(
 /// a VirtualService host or destination, or a Gateway server host (without its namespace
 /// prefix). Short names are expanded in the resource's namespace.
 fn names_host(resource: &Resource, host: &str) -> bool {
-    let names = |pattern: &str| host_matches(&fqdn(pattern, &resource.namespace), host);
+    let mut patterns: Vec<&str> = Vec::new();
     match &resource.spec {
-        Spec::ServiceEntry(entry) => entry.host_values().any(|h| names(&h.value)),
-        Spec::DestinationRule(rule) => rule.host.as_ref().is_some_and(|h| names(&h.value)),
-        Spec::VirtualService(service) => {
-            service.host_values().any(|h| names(&h.value))
-                || service
-                    .destinations()
-                    .any(|d| d.host.as_ref().is_some_and(|h| names(&h.value)))
+        Spec::ServiceEntry(entry) => patterns.extend(entry.host_values().map(|h| h.value.as_str())),
+        Spec::DestinationRule(rule) => {
+            patterns.extend(rule.host.as_ref().map(|h| h.value.as_str()))
         }
-        Spec::Gateway(gateway) => gateway
-            .servers
-            .iter()
-            .flat_map(|server| server.host_values())
-            .any(|h| {
-                let slash = h.value.bytes().rposition(|b| b == b'/');
-                names(&h.value[slash.map_or(0, |at| at + 1)..])
-            }),
-        Spec::Service(_) => names(&resource.name.value),
-        Spec::PeerAuthentication(_) => false,
+        Spec::VirtualService(service) => {
+            patterns.extend(service.host_values().map(|h| h.value.as_str()));
+            let rules = service.http_routes().iter().map(|rule| &rule.route);
+            let l4 = service.tls_routes().iter().chain(service.tcp_routes());
+            for routes in rules.chain(l4.map(|rule| &rule.route)) {
+                for route in routes {
+                    patterns.extend(route.destination.host.as_ref().map(|h| h.value.as_str()));
+                }
+            }
+        }
+        Spec::Gateway(gateway) => {
+            for server in &gateway.servers {
+                for h in server.host_values() {
+                    let slash = h.value.bytes().rposition(|b| b == b'/');
+                    patterns.push(&h.value[slash.map_or(0, |at| at + 1)..]);
+                }
+            }
+        }
+        Spec::Service(_) => patterns.push(&resource.name.value),
+        Spec::PeerAuthentication(_) => {}
     }
+    patterns
+        .iter()
+        .any(|pattern| host_matches(&fqdn(pattern, &resource.namespace), host))
 }
 
 /// Whether a configured host pattern names the line's host; a short host of the line
