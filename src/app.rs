@@ -11,6 +11,7 @@ use routescope_core::settings::{MeshSettings, is_namespace};
 use routescope_core::share;
 use wasm_bindgen::JsCast;
 
+use crate::access_log_view::AccessLogPanel;
 use crate::browser;
 use crate::editor::{Editor, Handlers};
 use crate::examples::{self, EXAMPLES};
@@ -31,14 +32,15 @@ enum Panel {
     Examples,
     Settings,
     Traffic,
+    AccessLog,
 }
 
 /// Everything the components share. Copy: signals and stored values are handles.
 #[derive(Clone, Copy)]
-struct Ui {
-    session: StoredValue<Session>,
+pub(crate) struct Ui {
+    pub(crate) session: StoredValue<Session>,
     /// Bumped after each analysis; views that show analysis results read it.
-    revision: RwSignal<u64>,
+    pub(crate) revision: RwSignal<u64>,
     editor: StoredValue<Option<Editor>, LocalStorage>,
     /// The editor's text, kept equal to it change by change (never copied whole per keystroke).
     text: StoredValue<String>,
@@ -57,6 +59,8 @@ struct Ui {
     focus: RwSignal<Option<usize>>,
     /// Saved work replaced by an example, a link or opened files: restorable.
     draft: RwSignal<Option<String>>,
+    /// The access log line pasted in the "Access log" panel.
+    pub(crate) access_log: RwSignal<String>,
     embed: bool,
 }
 
@@ -231,6 +235,7 @@ pub fn App() -> impl IntoView {
         preview: RwSignal::new(None),
         focus: RwSignal::new(None),
         draft: RwSignal::new(draft),
+        access_log: RwSignal::new(String::new()),
         embed,
     };
 
@@ -311,6 +316,7 @@ pub fn App() -> impl IntoView {
                         (_, Panel::Traffic) => view! {
                             <TrafficPanel session=ui.session revision=ui.revision editor=ui.editor focus=ui.focus/>
                         }.into_any(),
+                        (_, Panel::AccessLog) => view! { <AccessLogPanel ui=ui/> }.into_any(),
                     }}
                 </aside>
             </main>
@@ -464,6 +470,7 @@ fn Tabs(ui: Ui) -> impl IntoView {
         <div class="tabs" role="tablist">
             {tab(Panel::Problems, "Problems")}
             {tab(Panel::Traffic, "Traffic")}
+            {tab(Panel::AccessLog, "Access log")}
             {tab(Panel::Learn, "Learn")}
             {tab(Panel::Corrected, "Corrected")}
             {tab(Panel::Examples, "Examples")}
@@ -528,7 +535,12 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
 }
 
 #[component]
-fn ProblemRow(ui: Ui, problem: Problem, index: usize, selected: RwSignal<usize>) -> impl IntoView {
+pub(crate) fn ProblemRow(
+    ui: Ui,
+    problem: Problem,
+    index: usize,
+    selected: RwSignal<usize>,
+) -> impl IntoView {
     let id = problem.id;
     let check = problem.check;
     let severity = problem.severity.as_str();
@@ -575,7 +587,7 @@ fn LearnPanel(ui: Ui) -> impl IntoView {
 }
 
 #[component]
-fn Docs(markdown: String) -> impl IntoView {
+pub(crate) fn Docs(markdown: String) -> impl IntoView {
     let inline = |parts: Vec<Inline>| {
         parts
             .into_iter()

@@ -3,6 +3,7 @@
 //! The components (`app`) show and edit; the decisions live in the core and in the plain-Rust
 //! modules `session`, `traffic`, `start`, `examples` and `markdown`, which are tested natively.
 
+mod access_log_view;
 mod app;
 mod browser;
 mod editor;

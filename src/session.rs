@@ -2,6 +2,7 @@
 //! answer the page shows (editor diagnostics, problems, fixes, diffs), in the editor's UTF-16
 //! positions. The Leptos components only display these answers and pass edits back.
 
+use routescope_core::access_log::{self, Explanation, ParseError};
 use routescope_core::diagnostic::{Applicability, Counts, Diagnostic, Fix, Severity};
 use routescope_core::load::DocumentCache;
 use routescope_core::settings::MeshSettings;
@@ -46,6 +47,14 @@ pub struct FixPreview {
     /// `applyEdits` payload for the editor (UTF-16 positions).
     pub edits_json: String,
     pub diff: String,
+}
+
+/// An access log line explained against the current text, for the "Access log" panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogExplanation {
+    pub explanation: Explanation,
+    /// Each related diagnostic as a problem row, with why it is listed; most telling first.
+    pub related: Vec<(Problem, String)>,
 }
 
 /// The text with fixes applied, for the "Corrected YAML" view.
@@ -153,30 +162,47 @@ impl Session {
 
     /// The problems panel: most severe first, then in text order.
     pub fn problems(&self) -> Vec<Problem> {
-        let text = self.text();
-        let mut problems: Vec<Problem> = self
-            .diagnostics()
-            .iter()
-            .enumerate()
-            .map(|(id, d)| {
-                let at = self.lines.line_col(text, d.span.start as usize);
-                Problem {
-                    id,
-                    severity: d.severity,
-                    check: d.check,
-                    message: d.message.clone(),
-                    istio_code: d.istio_code,
-                    line: at.line,
-                    column: at.column,
-                    has_safe_fix: d
-                        .fixes
-                        .iter()
-                        .any(|f| f.applicability == Applicability::Safe),
-                }
-            })
+        let mut problems: Vec<Problem> = (0..self.diagnostics().len())
+            .map(|id| self.problem(id))
             .collect();
         problems.sort_by_key(|p| (std::cmp::Reverse(p.severity), p.id));
         problems
+    }
+
+    /// The row of diagnostic `id` (an index into the diagnostics).
+    fn problem(&self, id: usize) -> Problem {
+        let d = &self.diagnostics()[id];
+        let at = self.lines.line_col(self.text(), d.span.start as usize);
+        Problem {
+            id,
+            severity: d.severity,
+            check: d.check,
+            message: d.message.clone(),
+            istio_code: d.istio_code,
+            line: at.line,
+            column: at.column,
+            has_safe_fix: d
+                .fixes
+                .iter()
+                .any(|f| f.applicability == Applicability::Safe),
+        }
+    }
+
+    /// A pasted access log line (or response flags) explained, with the problems of the text
+    /// that can produce it (see `routescope_core::access_log`). Never inlined: the view
+    /// calls it from both its build and rebuild paths, which would each get a copy.
+    #[inline(never)]
+    pub fn explain_log(&self, pasted: &str) -> Result<LogExplanation, ParseError> {
+        let explanation = access_log::explain(&access_log::parse(pasted)?, &self.analysis);
+        let related = explanation
+            .related
+            .iter()
+            .map(|r| (self.problem(r.diagnostic), r.why.clone()))
+            .collect();
+        Ok(LogExplanation {
+            explanation,
+            related,
+        })
     }
 
     /// The editor range of a diagnostic, to reveal it.
@@ -379,6 +405,27 @@ mod tests {
             "the bare name now resolves"
         );
         assert_eq!(session.settings(), &settings);
+    }
+
+    #[test]
+    fn an_access_log_line_is_explained_with_the_problems_it_points_to() {
+        let mut session = session();
+        session.update(
+            crate::examples::EXAMPLES[0].broken.to_string(),
+            MeshSettings::default(),
+        );
+        let line = r#"[2024-05-01T10:00:01.000Z] "GET /get HTTP/2" 404 NR route_not_found - "-" 0 0 0 - "203.0.113.7" "curl/8.5.0" "5d2c0c0e" "httpbin.example.com" "-" - - 10.244.0.5:8443 203.0.113.7:52316 httpbin.example.com -"#;
+        let explained = session.explain_log(line).unwrap();
+        assert_eq!(explained.explanation.flags[0].short, "NR");
+        let (problem, why) = &explained.related[0];
+        assert_eq!(problem.check, "tls-route-behind-terminating-gateway");
+        assert_eq!((problem.line, problem.column), (31, 3));
+        assert_eq!(why, "Can produce NR; about httpbin.example.com.");
+        let error = session.explain_log("NR,XYZ").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "column 4: `XYZ` is not a response flag Envoy documents"
+        );
     }
 
     #[test]

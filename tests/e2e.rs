@@ -284,3 +284,67 @@ async fn a_trace_of_the_default_example_fails_with_404_and_succeeds_after_fix_al
         .await;
     assert_eq!(lit, 7, "client to upstream, one node per stage");
 }
+
+/// What a sidecar logs when TLS is originated for a port that already carries TLS.
+const UF_LINE: &str = r#"[2024-05-01T10:00:02.000Z] "GET /get HTTP/1.1" 503 UF,URX upstream_reset_before_response_started{connection_failure,TLS_error:_268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER} - "TLS_error:_268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER" 0 190 12 - "-" "curl/8.5.0" "e3a4b1f2-9c8d-4e7f-a6b5-c4d3e2f1a0b9" "httpbin.org" "3.223.37.81:443" outbound|443||httpbin.org 10.244.0.7:40100 3.223.37.81:443 10.244.0.7:51824 httpbin.org default"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pasted_access_log_line_is_explained_with_the_problems_behind_it() {
+    let browser = browser().await;
+    browser.open("").await;
+    browser.click_button("Access log").await;
+    let line = browser
+        .client
+        .find(Locator::Css(".access-log textarea"))
+        .await
+        .unwrap();
+    line.send_keys(UF_LINE).await.unwrap();
+    browser
+        .wait(
+            "the flags are explained",
+            "return (document.querySelector('.log-explanation')?.innerText ?? '').includes('UpstreamRetryLimitExceeded')",
+        )
+        .await;
+    let shown = browser
+        .js("return document.querySelector('.log-explanation').innerText")
+        .await;
+    let shown = shown.as_str().unwrap();
+    assert!(
+        shown.contains("UF UpstreamConnectionFailure") && shown.contains("WRONG_VERSION_NUMBER"),
+        "{shown}"
+    );
+    // The default example's mistake (tls rules behind a terminating gateway) gives 404 NR, not
+    // UF: it is listed as being about the line's host, and picking it selects it in the editor.
+    let related = browser
+        .js("return document.querySelector('.log-explanation .related').textContent")
+        .await;
+    let related = related.as_str().unwrap();
+    assert!(
+        related.contains("tls-route-behind-terminating-gateway")
+            && related.contains("About httpbin.org, the line's host."),
+        "{related}"
+    );
+    browser.click(".log-explanation .related .problem").await;
+    browser
+        .wait(
+            "the problem is selected in the editor",
+            "return document.getSelection().toString() === 'tls'",
+        )
+        .await;
+    // With the double-TLS example loaded, the mistake that produces the line comes first.
+    browser.click_button("Examples").await;
+    browser
+        .js("document.querySelectorAll('.example-list li')[2].querySelector('button').click()")
+        .await;
+    browser.click_button("Access log").await;
+    browser
+        .wait(
+            "the double-TLS mistake is named first",
+            "return (document.querySelector('.log-explanation .related')?.textContent ?? '').startsWith('Can produce WRONG_VERSION_NUMBER, UF, URX; about httpbin.org.')",
+        )
+        .await;
+    let first = browser
+        .js("return document.querySelector('.log-explanation .related .problem').innerText")
+        .await;
+    assert!(first.as_str().unwrap().contains("double-tls"), "{first}");
+}

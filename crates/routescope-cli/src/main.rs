@@ -1,5 +1,6 @@
 //! `routescope`: check Istio networking YAML in CI pipelines.
 
+mod explain_log;
 mod input;
 mod render;
 mod traffic;
@@ -56,6 +57,15 @@ enum Command {
     /// `routescope trace config.yaml --from gateway:istio-system/gateway https://myapp.com/`
     /// `routescope trace config.yaml --from pod:default http://httpbin.org:443/get`
     Trace(traffic::TraceArgs),
+    /// Explain an Envoy access log line (Istio's default format) or a response-flags field
+    /// (`UF,URX`): what each flag means, what the other fields say, and which problems of the
+    /// configuration given can produce it.
+    ///
+    /// The line comes from --line or standard input. JSON output (--format json): {"version": 1,
+    /// "line": {fields} or null, "flags": [{short, long, tcp, meaning, in_istio, checks}],
+    /// "facts", "host", "checks", "related": [{why, produces, same_host, diagnostic}]}, each
+    /// diagnostic as `check` writes it.
+    ExplainLog(explain_log::ExplainLogArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -166,6 +176,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Graph(args) => traffic::run_graph(args),
         Command::Trace(args) => traffic::run_trace(args),
+        Command::ExplainLog(args) => explain_log::run(args),
     }
 }
 

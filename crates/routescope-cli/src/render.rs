@@ -52,34 +52,7 @@ impl<'s> Positions<'s> {
 pub fn json_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
     let items: Vec<Value> = diagnostics
         .iter()
-        .map(|d| {
-            json!({
-                "check": d.check,
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "istio_code": d.istio_code,
-                "file": positions.name(d.span),
-                "resource": d.resource.as_ref().map(|r| json!({
-                    "kind": r.kind, "namespace": r.namespace, "name": r.name,
-                })),
-                "span": positions.span_json(d.span),
-                "related": d.related.iter().map(|r| json!({
-                    "message": r.message,
-                    "file": positions.name(r.span),
-                    "span": positions.span_json(r.span),
-                })).collect::<Vec<_>>(),
-                "fixes": d.fixes.iter().map(|f| json!({
-                    "label": f.label,
-                    "applicability": f.applicability.as_str(),
-                    "edits": f.edits.iter().map(|e| json!({
-                        "file": positions.name(e.span),
-                        "start": e.span.start,
-                        "end": e.span.end,
-                        "replacement": e.replacement,
-                    })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })
-        })
+        .map(|d| diagnostic_json(positions, d))
         .collect();
     let counts = Counts::of(diagnostics);
     let report = json!({
@@ -90,45 +63,81 @@ pub fn json_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String 
     serde_json::to_string_pretty(&report).expect("JSON values serialise") + "\n"
 }
 
+/// One diagnostic as the JSON contract writes it.
+pub fn diagnostic_json(positions: &Positions, d: &Diagnostic) -> Value {
+    json!({
+        "check": d.check,
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "istio_code": d.istio_code,
+        "file": positions.name(d.span),
+        "resource": d.resource.as_ref().map(|r| json!({
+            "kind": r.kind, "namespace": r.namespace, "name": r.name,
+        })),
+        "span": positions.span_json(d.span),
+        "related": d.related.iter().map(|r| json!({
+            "message": r.message,
+            "file": positions.name(r.span),
+            "span": positions.span_json(r.span),
+        })).collect::<Vec<_>>(),
+        "fixes": d.fixes.iter().map(|f| json!({
+            "label": f.label,
+            "applicability": f.applicability.as_str(),
+            "edits": f.edits.iter().map(|e| json!({
+                "file": positions.name(e.span),
+                "start": e.span.start,
+                "end": e.span.end,
+                "replacement": e.replacement,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// rustc-style text: header, location, the source line with carets, related spans, notes.
 pub fn text_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let code = diagnostic
-            .istio_code
-            .map(|code| format!(" ({code})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{}[{}]: {}{code}",
-            diagnostic.severity, diagnostic.check, diagnostic.message
-        );
-        let gutter = gutter_width(positions, diagnostic);
-        snippet(&mut out, positions, diagnostic.span, '^', "", gutter, "-->");
-        for related in &diagnostic.related {
-            snippet(
-                &mut out,
-                positions,
-                related.span,
-                '-',
-                &related.message,
-                gutter,
-                ":::",
-            );
-        }
-        for fix in &diagnostic.fixes {
-            let _ = writeln!(
-                out,
-                "{:gutter$} = fix ({}): {}",
-                "",
-                fix.applicability.as_str(),
-                fix.label
-            );
-        }
-        out.push('\n');
+        write_diagnostic(&mut out, positions, diagnostic);
     }
     let _ = writeln!(out, "{}", Counts::of(diagnostics));
     out
+}
+
+/// One diagnostic in rustc's style: header, location, the source line with carets, related
+/// spans, fixes, and a blank line.
+pub fn write_diagnostic(out: &mut String, positions: &Positions, diagnostic: &Diagnostic) {
+    let code = diagnostic
+        .istio_code
+        .map(|code| format!(" ({code})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}[{}]: {}{code}",
+        diagnostic.severity, diagnostic.check, diagnostic.message
+    );
+    let gutter = gutter_width(positions, diagnostic);
+    snippet(out, positions, diagnostic.span, '^', "", gutter, "-->");
+    for related in &diagnostic.related {
+        snippet(
+            out,
+            positions,
+            related.span,
+            '-',
+            &related.message,
+            gutter,
+            ":::",
+        );
+    }
+    for fix in &diagnostic.fixes {
+        let _ = writeln!(
+            out,
+            "{:gutter$} = fix ({}): {}",
+            "",
+            fix.applicability.as_str(),
+            fix.label
+        );
+    }
+    out.push('\n');
 }
 
 fn gutter_width(positions: &Positions, diagnostic: &Diagnostic) -> usize {

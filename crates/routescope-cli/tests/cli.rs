@@ -410,3 +410,90 @@ fn graph_prints_dot_json_and_svg() {
         "{svg}"
     );
 }
+
+/// What the sidecar logs when the double-TLS example's mistake is live.
+const UF_LINE: &str = r#"[2024-05-01T10:00:02.000Z] "GET /get HTTP/1.1" 503 UF,URX upstream_reset_before_response_started{connection_failure,TLS_error:_268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER} - "TLS_error:_268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER" 0 190 12 - "-" "curl/8.5.0" "e3a4b1f2-9c8d-4e7f-a6b5-c4d3e2f1a0b9" "httpbin.org" "3.223.37.81:443" outbound|443||httpbin.org 10.244.0.7:40100 3.223.37.81:443 10.244.0.7:51824 httpbin.org default"#;
+
+#[test]
+fn explain_log_names_the_flags_and_the_problem_that_produces_them() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/double-tls.yaml")
+        .display()
+        .to_string();
+    let output = routescope(&["explain-log", &example, "--line", UF_LINE], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "503 UF,URX: GET /get to httpbin.org\nUF    UpstreamConnectionFailure: Connecting to the upstream failed (503).\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("one side encrypts and the other does not"),
+        "{text}"
+    );
+    let first_problem =
+        "Can produce WRONG_VERSION_NUMBER, UF, URX; about httpbin.org.\nerror[double-tls]: ";
+    assert!(text.contains(first_problem), "{text}");
+    assert!(text.contains(&format!("--> {example}:24:13")), "{text}");
+    let without_config = stdout(&routescope(&["explain-log", "--line", "UF"], None));
+    assert!(
+        without_config.contains("No configuration given"),
+        "{without_config}"
+    );
+}
+
+#[test]
+fn explain_log_reads_the_line_from_standard_input_and_writes_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "vs.yaml", GATEWAY_AND_VS);
+    let output = routescope(
+        &["explain-log", "--format", "json", &file],
+        Some("NoRouteFound\n"),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["line"], serde_json::Value::Null);
+    assert_eq!(report["flags"][0]["short"], "NR");
+    assert_eq!(report["flags"][0]["tcp"], true);
+    let related = &report["related"][0];
+    assert_eq!(related["produces"], serde_json::json!(["NR"]));
+    assert_eq!(related["diagnostic"]["check"], "unknown-gateway");
+    assert_eq!(related["diagnostic"]["file"], file.as_str());
+    let line = routescope(
+        &["explain-log", "--format", "json", "--line", UF_LINE],
+        None,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&line.stdout).unwrap();
+    assert_eq!(
+        report["line"]["upstream_cluster"],
+        "outbound|443||httpbin.org"
+    );
+    assert_eq!(
+        report["line"]["response_flags"],
+        serde_json::json!(["UF", "URX"])
+    );
+    assert_eq!(
+        report["line"]["upstream_service_time"],
+        serde_json::Value::Null
+    );
+    assert_eq!(report["host"], "httpbin.org");
+}
+
+#[test]
+fn explain_log_errors_exit_2_with_the_column() {
+    let unknown = routescope(&["explain-log", "--line", "UF,XYZ"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        stderr(&unknown),
+        "routescope: the access log line, column 4: `XYZ` is not a response flag Envoy documents\n"
+    );
+    let both = routescope(&["explain-log", "-"], Some("UF"));
+    assert_eq!(both.status.code(), Some(2));
+    assert!(stderr(&both).contains("pass the line with --line"));
+    let missing = routescope(&["explain-log", "/no/such.yaml", "--line", "UF"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/no/such.yaml"));
+}

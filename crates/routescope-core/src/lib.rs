@@ -5,6 +5,7 @@
 //! Nothing here mutates the user's text: a fix is a list of edits, and applying it gives new
 //! text that goes round the same loop.
 
+pub mod access_log;
 pub mod checks;
 pub mod diagnostic;
 pub mod diff;

@@ -153,12 +153,22 @@ impl Mesh {
     /// The YAML node whose span is exactly `span` (a model field's value or list item), from
     /// the tree of the resource holding it: fixes read there what the model leaves out.
     pub fn node_at(&self, span: Span) -> Option<&Node> {
-        // Resources stand in input order: the last one starting at or before `span` holds it.
+        self.last_resource_from(span)?.node.descendant(span)
+    }
+
+    /// The resource whose text holds `span` (a diagnostic's, say).
+    pub fn resource_at(&self, span: Span) -> Option<&Resource> {
+        self.last_resource_from(span)
+            .filter(|resource| resource.span.contains(span))
+    }
+
+    /// The last resource starting at or before `span`: the one holding it, if any.
+    fn last_resource_from(&self, span: Span) -> Option<&Resource> {
+        // Resources stand in input order.
         let after = self
             .resources
             .partition_point(|r| (r.file, r.span.start) <= (span.file, span.start));
-        let resource = &self.resources[after.checked_sub(1)?];
-        resource.node.descendant(span)
+        self.resources.get(after.checked_sub(1)?)
     }
 
     /// How serious a reference to something not in the input is: the input may be a partial
