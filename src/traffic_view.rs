@@ -77,41 +77,35 @@ pub fn TrafficPanel(
         scale: 1.0,
     });
     let frame = NodeRef::<leptos::html::Div>::new();
-    let svg = Memo::new(move |_| {
-        revision.track();
-        let filter = filter.get();
-        session.with_value(|s| s.traffic_svg(&filter))
-    });
-
-    let form = RwSignal::new(session.with_value(Session::suggested_trace));
-    let submitted = RwSignal::new(None::<TraceForm>);
-    // A trace follows the text: after a fix it runs again on the new configuration.
-    let traced = Memo::new(move |_| {
-        revision.track();
-        submitted
-            .get()
-            .map(|form| session.with_value(|s| s.trace(&form)))
-    });
-    let origins = Memo::new(move |_| {
-        revision.track();
-        session.with_value(Session::trace_origins)
-    });
-
-    // What the picture lights up: the traced path, else the selected diagnostic's.
-    let lit = Memo::new(move |_| match traced.get() {
-        Some(Ok(trace)) => trace.keys,
-        _ => focus
-            .get()
-            .map(|id| session.with_value(|s| s.diagnostic_path_keys(id)))
-            .unwrap_or_default(),
-    });
+    // One effect computes what the panel shows (picture, trace, lit path): each reactive
+    // primitive of its own type adds code to the download.
+    let svg = RwSignal::new(String::new());
+    let traced = RwSignal::new(None::<Result<TraceView, String>>);
+    let submitted = StoredValue::new(None::<TraceForm>);
+    let trace_runs = RwSignal::new(0u32);
     let picture = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        svg.track();
-        let keys = lit.get();
+        // A trace follows the text: after a fix it runs again on the new configuration.
+        revision.track();
+        trace_runs.track();
+        let filter = filter.get();
+        let focus = focus.get();
+        let (drawn, result, lit) = session.with_value(|s| {
+            let result = submitted.get_value().map(|form| s.trace(&form));
+            // What the picture lights up: the traced path, else the selected diagnostic's.
+            let lit = match &result {
+                Some(Ok(trace)) => trace.keys.clone(),
+                _ => focus
+                    .map(|id| s.diagnostic_path_keys(id))
+                    .unwrap_or_default(),
+            };
+            (s.traffic_svg(&filter), result, lit)
+        });
+        svg.set(drawn);
+        traced.set(result);
         browser::next_frame(move || {
             if let Some(picture) = picture.get_untracked() {
-                browser::mark_graph(&picture, &keys);
+                browser::mark_graph(&picture, &lit);
             }
         });
     });
@@ -188,12 +182,27 @@ pub fn TrafficPanel(
         browser::download_png("traffic.png", &svg, width, height);
     };
 
-    let run_trace = move || submitted.set(Some(form.get_untracked()));
-    let field = move |update: fn(&mut TraceForm, String)| {
-        move |event: web_sys::Event| {
-            let value = event_target_value(&event);
-            form.update(|form| update(form, value));
-        }
+    let initial = session.with_value(Session::suggested_trace);
+    let from = NodeRef::<leptos::html::Input>::new();
+    let url = NodeRef::<leptos::html::Input>::new();
+    let sni = NodeRef::<leptos::html::Input>::new();
+    let headers = NodeRef::<leptos::html::Textarea>::new();
+    let client_tls = NodeRef::<leptos::html::Select>::new();
+    let run_trace = move || {
+        let input =
+            |node: NodeRef<leptos::html::Input>| node.get().map(|i| i.value()).unwrap_or_default();
+        submitted.set_value(Some(TraceForm {
+            from: input(from),
+            url: input(url),
+            sni: input(sni),
+            headers: headers.get().map(|t| t.value()).unwrap_or_default(),
+            client_tls: match client_tls.get().map(|s| s.value()).as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
+        }));
+        trace_runs.update(|runs| *runs += 1);
     };
 
     view! {
@@ -227,27 +236,28 @@ pub fn TrafficPanel(
                 on:submit=move |event| { event.prevent_default(); run_trace(); }>
                 <h2>"Trace a request"</h2>
                 <label>"From"
-                    <input list="trace-origins" prop:value=move || form.with(|f| f.from.clone())
-                        on:input=field(|f, v| f.from = v)/>
+                    <input list="trace-origins" node_ref=from value=initial.from/>
                     <datalist id="trace-origins">
-                        {move || origins.get().into_iter().map(|o| view! { <option value=o/> }).collect_view()}
+                        {move || {
+                            revision.track();
+                            session.with_value(Session::trace_origins).into_iter()
+                                .map(|o| view! { <option value=o/> }).collect_view()
+                        }}
                     </datalist>
                 </label>
                 <label>"URL"
-                    <input class="trace-url" prop:value=move || form.with(|f| f.url.clone())
-                        on:input=field(|f, v| f.url = v)/>
+                    <input class="trace-url" node_ref=url value=initial.url/>
                 </label>
                 <details>
                     <summary>"Headers, SNI, client TLS"</summary>
                     <label>"Headers (name: value per line)"
-                        <textarea rows="2" prop:value=move || form.with(|f| f.headers.clone())
-                            on:input=field(|f, v| f.headers = v)></textarea>
+                        <textarea rows="2" node_ref=headers></textarea>
                     </label>
                     <label>"SNI (when not the URL's host)"
-                        <input prop:value=move || form.with(|f| f.sni.clone()) on:input=field(|f, v| f.sni = v)/>
+                        <input node_ref=sni/>
                     </label>
                     <label>"The client speaks TLS"
-                        <select on:change=field(|f, v| f.client_tls = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None })>
+                        <select node_ref=client_tls>
                             <option value="auto">"when the URL is https"</option>
                             <option value="yes">"yes"</option>
                             <option value="no">"no"</option>

@@ -11,8 +11,8 @@ const ROW_GAP: i32 = 14;
 const MARGIN: i32 = 16;
 /// Room above the first row for the column headings.
 pub const HEADER: i32 = 34;
-const SWEEPS: usize = 4;
-const SWAP_PASSES: usize = 4;
+const SWEEPS: usize = 2;
+const SWAP_PASSES: usize = 2;
 
 /// Where a node's box sits (its top-left corner).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -261,6 +261,7 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
         graph: TrafficGraph::default(),
         nodes: FxHashMap::default(),
         edges: FxHashMap::default(),
+        chains: HashSet::new(),
     };
     builder.gateways();
     builder.virtual_services();
@@ -276,6 +277,8 @@ struct Builder<'m> {
     graph: TrafficGraph,
     nodes: FxHashMap<String, usize>,
     edges: FxHashMap<(usize, usize, Wire, String), usize>,
+    /// Destinations whose path beyond was built, by the wire state it was built for.
+    chains: HashSet<(usize, Wire)>,
 }
 
 /// What a new node shows.
@@ -318,6 +321,14 @@ impl<'m> Builder<'m> {
         });
         self.nodes.insert(key, index);
         index
+    }
+
+    /// Another piece of YAML that leads to `node` (a second rule to the same destination).
+    fn add_span(&mut self, node: usize, span: Span) {
+        let spans = &mut self.graph.nodes[node].spans;
+        if !spans.contains(&span) {
+            spans.push(span);
+        }
     }
 
     fn edge(&mut self, from: usize, to: usize, label: String, wire: Wire, dead: Option<String>) {
@@ -722,18 +733,25 @@ impl<'m> Builder<'m> {
             subset,
             span,
         } = target;
+        // Many rules share a destination: what lies beyond it is built once per wire state.
+        let key = DestinationPath::key(&fqdn(host, namespace), port, subset);
+        if let Some(&destination) = self.nodes.get(&key)
+            && self.chains.contains(&(destination, wire))
+        {
+            self.add_span(destination, span);
+            self.edge(from, destination, label, wire, None);
+            return;
+        }
         let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
-        let destination = self.node(path.destination_key(), Stage::Destination, || {
+        let destination = self.node(key, Stage::Destination, || {
             let detail = subset.map_or_else(
                 || "every endpoint".to_string(),
                 |subset| format!("subset {subset}"),
             );
             NodeText::new(format!("{host}:{}", path.port_text()), detail, vec![span])
         });
-        let extra_span = !self.graph.nodes[destination].spans.contains(&span);
-        if extra_span {
-            self.graph.nodes[destination].spans.push(span);
-        }
+        self.chains.insert((destination, wire));
+        self.add_span(destination, span);
         self.edge(from, destination, label, wire, None);
 
         let policy = self.node(path.policy_key(), Stage::Policy, || {

@@ -86,12 +86,13 @@ impl<'m> DestinationPath<'m> {
     }
 
     pub fn destination_key(&self) -> String {
-        let subset = self.subset.as_deref().unwrap_or("-");
-        format!(
-            "destination:{}:{}:{subset}",
-            self.host_fqdn,
-            self.port_text()
-        )
+        DestinationPath::key(&self.host_fqdn, self.port, self.subset.as_deref())
+    }
+
+    /// The destination node's key, before resolving anything else.
+    pub fn key(host_fqdn: &str, port: Option<u32>, subset: Option<&str>) -> String {
+        let port = port.map_or_else(|| "*".to_string(), |n| n.to_string());
+        format!("destination:{host_fqdn}:{port}:{}", subset.unwrap_or("-"))
     }
 
     pub fn policy_key(&self) -> String {
