@@ -158,7 +158,7 @@ pub fn TrafficPanel(
     };
     frame.on_load(move |_| browser::next_frame(fit));
     let zoom = move |factor: f64| view_box.update(|v| v.scale = (v.scale * factor).clamp(0.1, 4.0));
-    let on_hover = move |event: web_sys::MouseEvent| {
+    let on_hover = move |event: web_sys::Event| {
         let json = node_key(&event)
             .map(|key| session.with_value(|s| s.node_ranges_json(&key)))
             .unwrap_or_else(|| "[]".to_string());
@@ -223,14 +223,22 @@ pub fn TrafficPanel(
                 on:pointerup=move |_| drag.set_value(None)
                 on:pointerleave=move |_| drag.set_value(None)
                 on:wheel=on_wheel
-                on:mouseover=on_hover
+                on:mouseover=move |event| on_hover(event.into())
                 on:mouseleave=move |_| with_editor(&|editor| editor.highlight("[]"))
-                on:click=on_click>
+                on:click=on_click
+                on:focusin=move |event| on_hover(event.unchecked_into())
+                on:keydown=move |event: web_sys::KeyboardEvent| {
+                    if event.key() == "Enter"
+                        && let Some(key) = node_key(&event)
+                    {
+                        reveal(session.with_value(|s| s.node_range(&key)));
+                    }
+                }>
                 <div class="graph-picture" node_ref=picture
                     style:transform=move || view_box.get().transform()
                     inner_html=move || svg.get()></div>
             </div>
-            <p class="hint">"Hover a box to see its YAML, click to go there. Drag to pan, wheel to zoom."</p>
+            <p class="hint">"Hover or tab to a box to see its YAML; click or Enter goes there. Drag to pan, wheel to zoom."</p>
 
             <form class="tracer" aria-label="Request tracer"
                 on:submit=move |event| { event.prevent_default(); run_trace(); }>

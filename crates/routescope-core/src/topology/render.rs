@@ -200,7 +200,7 @@ pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic])
         }
         let _ = write!(
             out,
-            "<g class=\"{class}\" data-node=\"{index}\" data-key=\"{}\" transform=\"translate({} {})\"><title>{}</title><rect width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\"/><text x=\"8\" y=\"18\">{}</text><text class=\"rs-g-detail\" x=\"8\" y=\"35\">{}</text></g>",
+            "<g class=\"{class}\" data-node=\"{index}\" data-key=\"{}\" tabindex=\"0\" role=\"button\" transform=\"translate({} {})\"><title>{}</title><rect width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\"/><text x=\"8\" y=\"18\">{}</text><text class=\"rs-g-detail\" x=\"8\" y=\"35\">{}</text></g>",
             escape(&node.key),
             at.x,
             at.y,
