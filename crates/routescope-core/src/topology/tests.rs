@@ -111,6 +111,34 @@ fn seed_example_graphs_match_their_snapshots() {
     );
 }
 
+/// The 200-resource input's graph and layout against a snapshot of its size, crossings and a
+/// digest of every position and hop (the full text would be 100 KB of noise in review).
+#[test]
+fn a_200_resource_graph_matches_its_snapshot() {
+    let analysis = analysis(&synthetic::generate(200));
+    let graph = build(&analysis.mesh, &analysis.diagnostics);
+    let layout = layout(&graph);
+    let text = describe(&graph, &layout, &analysis);
+    // FNV-1a: a stable digest without a dependency.
+    let digest = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let summary = format!(
+        "nodes {}\nedges {}\ncrossings {}\nsize {}x{}\ndigest {digest:016x}\n",
+        graph.nodes.len(),
+        graph.edges.len(),
+        crossings(&graph, &layout),
+        layout.width,
+        layout.height
+    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/topology/snapshots/synthetic-200.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &summary).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), summary);
+}
+
 /// The broken version of each seed example shows its mistake on the graph (a node carrying
 /// the check's diagnostic, a broken hop into it); the fixed version has no broken hop and no
 /// dead end.
