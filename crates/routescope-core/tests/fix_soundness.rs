@@ -1,10 +1,11 @@
-//! Every fix on every input we have (check examples, `examples/`, the whole corpus) is sound:
-//! applied alone it removes its diagnostic without a new error, touches only its own bytes,
-//! and fixing everything reaches a fixed point.
+//! Every fix on every input we have (check examples, `examples/`, the whole corpus) is sound
+//! as [`verify_fix`] judges it: applied alone it removes its diagnostic without a new error,
+//! touches only its own bytes and keeps CRLF text CRLF; and fixing everything reaches a fixed
+//! point.
 
 use std::path::PathBuf;
 
-use routescope_core::diagnostic::{Applicability, apply_edits};
+use routescope_core::diagnostic::Applicability;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::Sources;
 use routescope_core::{analyze, checks, fix_all, verify_fix};
@@ -56,23 +57,6 @@ fn every_fix_is_sound_alone() {
             for diagnostic in &analysis.diagnostics {
                 for fix in &diagnostic.fixes {
                     applied += 1;
-                    // Bytes outside the edits are kept: the text between edits is unchanged.
-                    let output = apply_edits(&variant, &fix.edits);
-                    let mut cursor = 0;
-                    let mut out_cursor = 0;
-                    for edit in &fix.edits {
-                        let kept = &variant[cursor..edit.span.start as usize];
-                        assert_eq!(&output[out_cursor..out_cursor + kept.len()], kept);
-                        out_cursor += kept.len() + edit.replacement.len();
-                        cursor = edit.span.end as usize;
-                    }
-                    assert_eq!(&output[out_cursor..], &variant[cursor..]);
-                    if variant.contains("\r\n") && output.replace("\r\n", "").contains('\n') {
-                        problems.push(format!(
-                            "{name}: `{}` inserts a bare LF into CRLF text",
-                            fix.label
-                        ));
-                    }
                     if let Err(problem) = verify_fix(&analysis, diagnostic.check, fix) {
                         problems.push(format!("{name}: [{}] {problem}", diagnostic.check));
                     }
