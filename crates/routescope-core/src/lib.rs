@@ -15,6 +15,7 @@ pub mod model;
 pub mod resolve;
 pub mod settings;
 pub mod share;
+pub mod soundness;
 pub mod source;
 pub mod synthetic;
 pub mod yaml;
