@@ -199,4 +199,13 @@ spec:
         let after = before.replace("tls: {credentialName", "tls: {mode: SIMPLE, credentialName");
         assert_fix(ID, 0, before, &after);
     }
+
+    #[test]
+    fn fix_inserts_a_block_line_before_a_flow_key() {
+        // Found by fuzzing: the `tls` mapping starts with its first key's `{`, and the mode
+        // went inside that key.
+        let before = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n    tls:\n      {a: 1}: SIMPLE\n      credentialName: a-cert\n";
+        let after = before.replace("    tls:\n", "    tls:\n      mode: SIMPLE\n");
+        assert_fix(ID, 0, before, &after);
+    }
 }
