@@ -5,6 +5,9 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET…]
 #
+# FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS="-fork=1 -ignore_crashes=1 -ignore_timeouts=1"
+# for a long run that records every finding instead of stopping at the first.
+#
 # Needs cargo-fuzz (scripts/setup.sh installs it). Uses the nightly toolchain when rustup has
 # one, else the stable toolchain with RUSTC_BOOTSTRAP=1 (sanitizer flags are unstable).
 set -euo pipefail
@@ -35,5 +38,5 @@ for target in "${targets[@]}"; do
   [ -d "seeds/$target" ] && cp -n "seeds/$target"/* "$corpus/"
   echo "==> fuzz $target for ${seconds}s"
   cargo "${toolchain[@]}" fuzz run -O "$target" "$corpus" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=1 -print_final_stats=1
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=1 -print_final_stats=1 ${FUZZ_ARGS:-}
 done

@@ -271,6 +271,24 @@ mod tests {
     }
 
     #[test]
+    fn a_weight_that_is_not_a_number_leaves_the_rule_to_invalid_field() {
+        // Found by fuzzing: the unreadable weight counted as missing, and the fix added a
+        // second `weight` key to the destination.
+        check(
+            "route-weights-total",
+            &format!(
+                r#"{VS}  http:
+  - route:
+    - destination: {{host: reviews, subset: v1}}
+      weight: 50
+    - destination: {{host: reviews, subset: v3}}
+      weight: number
+"#
+            ),
+        );
+    }
+
+    #[test]
     fn totals_of_100_and_single_destinations_are_not_flagged() {
         check(
             "route-weights-total",
