@@ -29,6 +29,8 @@ fi
 cd fuzz
 # All of them, even when running only some: a target that no longer builds fails here.
 cargo "${toolchain[@]}" fuzz build -O
+# The mutator's own tests.
+cargo "${toolchain[@]}" test --lib --quiet
 
 for target in "${targets[@]}"; do
   corpus="corpus/$target"

@@ -3,6 +3,8 @@
 //! run on them. What the targets assert lives in `routescope_core::soundness`, shared with
 //! the regression tests.
 
+use routescope_core::synthetic::SplitMix;
+
 /// Words the mutator puts in place of a word of the input: the keys and values the checks
 /// read, values of the wrong kind, and YAML's own punctuation.
 const VOCABULARY: &[&str] = &[
@@ -132,35 +134,9 @@ const VOCABULARY: &[&str] = &[
     ",",
 ];
 
-/// A small deterministic generator: libFuzzer asks the mutator for the same mutation given
-/// the same seed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u32) -> Rng {
-        Rng(u64::from(seed) ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    /// splitmix64.
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
+/// One word of `items`, drawn by `rng`.
+fn pick<'a>(rng: &mut SplitMix, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len())]
 }
 
 /// Byte ranges of the words of `text`: runs of letters, digits and `_.-/*`, which covers keys,
@@ -202,7 +178,7 @@ fn lines(text: &str) -> Vec<std::ops::Range<usize>> {
 /// One token- or line-level edit of `text`: a word replaced (by a word of the vocabulary, by
 /// another word of the text, or quoted), a line deleted, copied, moved or re-indented, a new
 /// `key: value` line, or the line endings switched between LF and CRLF.
-fn mutate_once(text: &str, rng: &mut Rng) -> String {
+fn mutate_once(text: &str, rng: &mut SplitMix) -> String {
     let words = words(text);
     let lines = lines(text);
     let mut out = String::with_capacity(text.len() + 32);
@@ -214,7 +190,7 @@ fn mutate_once(text: &str, rng: &mut Rng) -> String {
     match rng.below(10) {
         0..=2 if !words.is_empty() => {
             let word = words[rng.below(words.len())].clone();
-            splice(&mut out, word, rng.pick(VOCABULARY));
+            splice(&mut out, word, pick(rng, VOCABULARY));
         }
         3 if !words.is_empty() => {
             let word = words[rng.below(words.len())].clone();
@@ -258,8 +234,8 @@ fn mutate_once(text: &str, rng: &mut Rng) -> String {
             let new = format!(
                 "{}{}: {}\n",
                 indent.replace('-', " "),
-                rng.pick(VOCABULARY),
-                rng.pick(VOCABULARY)
+                pick(rng, VOCABULARY),
+                pick(rng, VOCABULARY)
             );
             splice(&mut out, line.start..line.start, &new);
         }
@@ -278,7 +254,8 @@ fn mutate_once(text: &str, rng: &mut Rng) -> String {
 /// edits of the YAML in `data[..size]`, written back within `max_size`. One call in eight
 /// hands over to libFuzzer's own byte-level mutator instead, so the raw syntax still varies.
 pub fn mutate_yaml(data: &mut [u8], size: usize, max_size: usize, seed: u32) -> usize {
-    let mut rng = Rng::new(seed);
+    // libFuzzer asks for the same mutation given the same seed.
+    let mut rng = SplitMix::new(u64::from(seed));
     if rng.below(8) == 0 {
         return libfuzzer_sys::fuzzer_mutate(data, size, max_size);
     }
@@ -302,7 +279,8 @@ mod tests {
     fn words_are_keys_values_and_hosts() {
         let text = "kind: Gateway\n  - \"*.example.com\" # café\n";
         let found: Vec<&str> = words(text).into_iter().map(|w| &text[w]).collect();
-        assert_eq!(found, ["kind", "Gateway", "*.example.com", "café"]);
+        // A list marker is a word too: replacing it changes the structure.
+        assert_eq!(found, ["kind", "Gateway", "-", "*.example.com", "café"]);
     }
 
     #[test]
@@ -311,7 +289,7 @@ mod tests {
             "apiVersion: networking.istio.io/v1\nkind: Gateway # café\nspec:\n  servers: []\n";
         let mut changed = 0;
         for seed_value in 0..200 {
-            let mut rng = Rng::new(seed_value);
+            let mut rng = SplitMix::new(seed_value);
             let out = mutate_once(seed, &mut rng);
             changed += usize::from(out != seed);
         }
