@@ -177,4 +177,33 @@ spec:
         let after = before.replace("['gw']", "['istio-system/gw']");
         assert_fix("unknown-gateway", 0, &before, &after);
     }
+
+    #[test]
+    fn no_fix_points_at_a_gateway_whose_servers_cannot_take_the_rules() {
+        // Found by fuzzing: the one Gateway of that name terminates TLS, the VirtualService
+        // has only `tls` rules, so referring to it traded this warning for an error.
+        check(
+            "unknown-gateway",
+            r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: edge}
+spec:
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: cert}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: ["*.example.com"]
+  gateways: [gw]
+#            ^^ warning: a Gateway `gw` exists in namespace edge
+  tls:
+  - match: [{sniHosts: ["*.example.com"]}]
+    route: [{destination: {host: httpbin.org}}]
+"#,
+        );
+    }
 }
