@@ -5,11 +5,13 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET…]
 #
-# FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS="-fork=1 -ignore_crashes=1 -ignore_timeouts=1"
-# for a long run that records every finding instead of stopping at the first.
+# FUZZ_TIMEOUT is the seconds one input may take (default 1). FUZZ_ARGS adds libFuzzer flags,
+# e.g. FUZZ_ARGS="-fork=1 -ignore_crashes=1 -ignore_timeouts=1" for a long run that records
+# every finding instead of stopping at the first.
 #
 # Needs cargo-fuzz (scripts/setup.sh installs it). Uses the nightly toolchain when rustup has
-# one, else the stable toolchain with RUSTC_BOOTSTRAP=1 (sanitizer flags are unstable).
+# one, else (or with FUZZ_STABLE=1) the stable toolchain with RUSTC_BOOTSTRAP=1: cargo-fuzz
+# passes unstable flags (-Zsanitizer=address and the like) that only nightly accepts otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(analyze_text analyze_mutated_yaml fix_mutated_yaml share_link)
 
-if cargo +nightly --version >/dev/null 2>&1; then
+if [ "${FUZZ_STABLE:-}" != 1 ] && cargo +nightly --version >/dev/null 2>&1; then
   toolchain=(+nightly)
 else
   echo "==> no nightly toolchain: building the fuzz targets on stable with RUSTC_BOOTSTRAP=1"
@@ -40,5 +42,5 @@ for target in "${targets[@]}"; do
   [ -d "seeds/$target" ] && cp -n "seeds/$target"/* "$corpus/"
   echo "==> fuzz $target for ${seconds}s"
   cargo "${toolchain[@]}" fuzz run -O "$target" "$corpus" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=1 -print_final_stats=1 ${FUZZ_ARGS:-}
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-1}" -print_final_stats=1 ${FUZZ_ARGS:-}
 done

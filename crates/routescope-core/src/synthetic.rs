@@ -264,34 +264,33 @@ fn http_route_to(host: Yaml) -> Yaml {
     )])])
 }
 
+/// A Gateway of the ingress gateway with one server: port 443 HTTPS for `host`, with `tls`.
+fn https_gateway(name: String, namespace: Option<&str>, host: String, tls: Yaml) -> Yaml {
+    let server = map([
+        ("port", port("443", "https", s("HTTPS"))),
+        ("hosts", list([s(host)])),
+        ("tls", tls),
+    ]);
+    let spec = map([
+        ("selector", ingress_selector()),
+        ("servers", list([server])),
+    ]);
+    resource(NETWORKING, "Gateway", name, namespace, spec, None)
+}
+
 /// The documents of one scenario, as in `examples/<check>.yaml`, named with `i`.
 fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
     let check = mistake.check();
     match mistake {
         SeedMistake::TlsRouteBehindTerminatingGateway => vec![
-            resource(
-                NETWORKING,
-                "Gateway",
+            https_gateway(
                 format!("term{i}"),
                 Some("istio-system"),
+                format!("*.term{i}.example.com"),
                 map([
-                    ("selector", ingress_selector()),
-                    (
-                        "servers",
-                        list([map([
-                            ("port", port("443", "https", s("HTTPS"))),
-                            ("hosts", list([s(format!("*.term{i}.example.com"))])),
-                            (
-                                "tls",
-                                map([
-                                    ("mode", s("SIMPLE")),
-                                    ("credentialName", s(format!("term{i}-cert"))),
-                                ]),
-                            ),
-                        ])]),
-                    ),
+                    ("mode", s("SIMPLE")),
+                    ("credentialName", s(format!("term{i}-cert"))),
                 ]),
-                None,
             ),
             resource(
                 NETWORKING,
@@ -322,23 +321,11 @@ fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
             ),
         ],
         SeedMistake::HttpRouteBehindPassthroughGateway => vec![
-            resource(
-                NETWORKING,
-                "Gateway",
+            https_gateway(
                 format!("pass{i}"),
                 None,
-                map([
-                    ("selector", ingress_selector()),
-                    (
-                        "servers",
-                        list([map([
-                            ("hosts", list([s(format!("*.pass{i}.example.com"))])),
-                            ("port", port("443", "https", s("HTTPS"))),
-                            ("tls", map([("mode", s("PASSTHROUGH"))])),
-                        ])]),
-                    ),
-                ]),
-                None,
+                format!("*.pass{i}.example.com"),
+                map([("mode", s("PASSTHROUGH"))]),
             ),
             resource(
                 NETWORKING,
@@ -512,32 +499,17 @@ fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
         }
         SeedMistake::GatewaysShareCertificate => {
             let gateway = |side: &str| {
-                resource(
-                    NETWORKING,
-                    "Gateway",
+                https_gateway(
                     format!("{side}{i}"),
                     None,
+                    format!("{side}{i}.test.com"),
                     map([
-                        ("selector", ingress_selector()),
+                        ("mode", s("SIMPLE")),
                         (
-                            "servers",
-                            list([map([
-                                ("port", port("443", "https", s("HTTPS"))),
-                                ("hosts", list([s(format!("{side}{i}.test.com"))])),
-                                (
-                                    "tls",
-                                    map([
-                                        ("mode", s("SIMPLE")),
-                                        (
-                                            "credentialName",
-                                            planted(check, format!("wildcard{i}-cert")),
-                                        ),
-                                    ]),
-                                ),
-                            ])]),
+                            "credentialName",
+                            planted(check, format!("wildcard{i}-cert")),
                         ),
                     ]),
-                    None,
                 )
             };
             let bound = |side: &str| {
