@@ -419,6 +419,34 @@ spec:
     }
 
     #[test]
+    fn no_merge_into_or_from_a_gateway_whose_name_is_not_unique() {
+        // Found by fuzzing: a second Gateway of the same namespace and name (the later one
+        // wins in a cluster) kept the conflict after the merge, so the fix removed nothing.
+        let gateway = |name: &str, host: &str, selector: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}}}\nspec:\n  selector: {{{selector}}}\n  servers:\n  - port: {{number: 443, name: https, protocol: HTTPS}}\n    hosts: [{host}]\n    tls: {{mode: SIMPLE, credentialName: shared-cert}}\n"
+            )
+        };
+        let text = [
+            gateway("gw1", "one.test.com", "istio: ingressgateway"),
+            gateway("gw2", "two.test.com", "istio: ingressgateway, type: internal"),
+            gateway("gw2", "two.test.com", "type: internal"),
+        ]
+        .join("---\n");
+        let analysis = crate::analyze(
+            crate::source::Sources::single("gw.yaml", text),
+            crate::settings::MeshSettings::default(),
+        );
+        let fixes: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.check == ID)
+            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
+            .collect();
+        assert_eq!(fixes, Vec::<&str>::new());
+    }
+
+    #[test]
     fn fix_merges_flow_style_hosts() {
         let before = super::CHECK.bad_example;
         let second = before.find("---\n").unwrap();
