@@ -39,7 +39,8 @@ The fix merges the other Gateways into this one: it adds their hosts to this ser
 them, and rebinds the VirtualServices (and rule `gateways` matches) that referred to them. It
 is unsafe: it deletes resources and changes which Gateway other teams' VirtualServices use.
 It is only offered for Gateways that have this one server, with the same TLS mode and
-protocol, and that are documents of their own (not items of a `kind: List`).
+protocol, that are documents of their own (not items of a `kind: List`), and whose namespace
+and name no other Gateway of the input has.
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -234,6 +235,19 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
 /// Merges the other Gateways into this server's: their hosts join its `hosts`, they are
 /// deleted, and references to them point here.
 fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option<Fix> {
+    // References name a Gateway by namespace and name: with two of the same name (the later
+    // wins in a cluster) a merge or a rebinding cannot say which one it means.
+    let uniquely_named = |gateway: &Resource| {
+        mesh.gateways()
+            .filter(|(other, _)| {
+                other.namespace == gateway.namespace && other.name.value == gateway.name.value
+            })
+            .count()
+            == 1
+    };
+    if !uniquely_named(into.gateway) {
+        return None;
+    }
     let sources = &mesh.sources;
     let hosts = mesh.node_at(into.server.hosts.as_ref()?.span)?;
     let mut new_hosts: Vec<String> = Vec::new();
@@ -241,6 +255,7 @@ fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option
     let mut merged = Vec::new();
     for other in others {
         let mergeable = other.spec.servers.len() == 1
+            && uniquely_named(other.gateway)
             && other.server.tls_mode() == into.server.tls_mode()
             && other.server.protocol() == into.server.protocol();
         let deletion = delete_document(sources, other.gateway.span);
@@ -429,7 +444,11 @@ spec:
         };
         let text = [
             gateway("gw1", "one.test.com", "istio: ingressgateway"),
-            gateway("gw2", "two.test.com", "istio: ingressgateway, type: internal"),
+            gateway(
+                "gw2",
+                "two.test.com",
+                "istio: ingressgateway, type: internal",
+            ),
             gateway("gw2", "two.test.com", "type: internal"),
         ]
         .join("---\n");
