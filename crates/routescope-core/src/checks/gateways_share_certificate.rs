@@ -466,6 +466,37 @@ spec:
     }
 
     #[test]
+    fn no_merge_that_leaves_a_gateway_with_the_old_hosts_behind() {
+        // Found by fuzzing: gw3 serves gw2's hosts with the same certificate, which is fine
+        // until gw1 merges into gw2; then gw3 and gw2 conflict, and the fix removed nothing.
+        let gateway = |name: &str, host: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}}}\nspec:\n  selector: {{istio: ingressgateway}}\n  servers:\n  - port: {{number: 443, name: https, protocol: HTTPS}}\n    hosts: [{host}]\n    tls: {{mode: SIMPLE, credentialName: shared-cert}}\n"
+            )
+        };
+        let text = [
+            gateway("gw1", "one.test.com"),
+            gateway("gw2", "two.test.com"),
+            gateway("gw3", "two.test.com"),
+        ]
+        .join("---\n");
+        let analysis = crate::analyze(
+            crate::source::Sources::single("gw.yaml", text),
+            crate::settings::MeshSettings::default(),
+        );
+        let fixes: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.check == ID)
+            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
+            .collect();
+        assert_eq!(
+            fixes,
+            ["Serve the hosts of Gateway default/gw2, Gateway default/gw3 from Gateway default/gw1 and delete them (VirtualServices are rebound here)"]
+        );
+    }
+
+    #[test]
     fn fix_merges_flow_style_hosts() {
         let before = super::CHECK.bad_example;
         let second = before.find("---\n").unwrap();
