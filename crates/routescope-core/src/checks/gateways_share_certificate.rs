@@ -40,7 +40,8 @@ them, and rebinds the VirtualServices (and rule `gateways` matches) that referre
 is unsafe: it deletes resources and changes which Gateway other teams' VirtualServices use.
 It is only offered for Gateways that have this one server, with the same TLS mode and
 protocol, that are documents of their own (not items of a `kind: List`), and whose namespace
-and name no other Gateway of the input has.
+and name no other Gateway of the input has; and not when a third Gateway serves this one's
+hosts with the same certificate (the merge would make the two conflict).
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -155,7 +156,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 .filter(|other| conflict(server, other))
                 .collect();
             if !others.is_empty() {
-                out.push(diagnostic(mesh, server, &others));
+                out.push(diagnostic(mesh, server, &others, group));
             }
         }
     }
@@ -163,13 +164,17 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 
 /// Two servers of different Gateways on the same workload and port, for different hosts.
 fn conflict(a: &Terminating, b: &Terminating) -> bool {
+    same_listener(a, b) && sorted_hosts(a.server) != sorted_hosts(b.server)
+}
+
+/// Two servers of different Gateways on the same workload and port.
+fn same_listener(a: &Terminating, b: &Terminating) -> bool {
     let selects_within =
         |x: &Gateway, y: &Gateway| x.selector.iter().all(|p| y.selector.contains(p));
     let same_workload = selects_within(a.spec, b.spec) || selects_within(b.spec, a.spec);
     !std::ptr::eq(a.gateway, b.gateway)
         && same_workload
         && a.server.port_number() == b.server.port_number()
-        && sorted_hosts(a.server) != sorted_hosts(b.server)
 }
 
 fn sorted_hosts(server: &Server) -> Vec<&str> {
@@ -182,7 +187,14 @@ fn describe_hosts(server: &Server) -> String {
     sorted_hosts(server).join(", ")
 }
 
-fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Diagnostic {
+/// The diagnostic of `server`, which conflicts with `others`, all of `group` (every server
+/// with that certificate).
+fn diagnostic(
+    mesh: &Mesh,
+    server: &Terminating,
+    others: &[&Terminating],
+    group: &[Terminating],
+) -> Diagnostic {
     let selector = if server.spec.selector.is_empty() {
         "every gateway workload (no selector)".to_string()
     } else {
@@ -226,7 +238,7 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
             format!("the same certificate in {}", other.gateway.label()),
         );
     }
-    if let Some(fix) = merge_fix(mesh, server, others) {
+    if let Some(fix) = merge_fix(mesh, server, others, group) {
         diagnostic = diagnostic.fix(fix);
     }
     diagnostic
@@ -234,7 +246,20 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
 
 /// Merges the other Gateways into this server's: their hosts join its `hosts`, they are
 /// deleted, and references to them point here.
-fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option<Fix> {
+fn merge_fix(
+    mesh: &Mesh,
+    into: &Terminating,
+    others: &[&Terminating],
+    group: &[Terminating],
+) -> Option<Fix> {
+    // A server that serves this one's hosts with the certificate is no conflict today, but
+    // would be one once the merge adds hosts here.
+    let left_behind = group
+        .iter()
+        .any(|other| same_listener(into, other) && !conflict(into, other));
+    if left_behind {
+        return None;
+    }
     // References name a Gateway by namespace and name: with two of the same name (the later
     // wins in a cluster) a merge or a rebinding cannot say which one it means.
     let uniquely_named = |gateway: &Resource| {
@@ -492,7 +517,9 @@ spec:
             .collect();
         assert_eq!(
             fixes,
-            ["Serve the hosts of Gateway default/gw2, Gateway default/gw3 from Gateway default/gw1 and delete them (VirtualServices are rebound here)"]
+            [
+                "Serve the hosts of Gateway default/gw2, Gateway default/gw3 from Gateway default/gw1 and delete them (VirtualServices are rebound here)"
+            ]
         );
     }
 
