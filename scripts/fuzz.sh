@@ -23,7 +23,7 @@ targets=("$@")
 if [ "${FUZZ_STABLE:-}" != 1 ] && cargo +nightly --version >/dev/null 2>&1; then
   toolchain=(+nightly)
 else
-  echo "==> no nightly toolchain: building the fuzz targets on stable with RUSTC_BOOTSTRAP=1"
+  echo "==> building the fuzz targets on stable with RUSTC_BOOTSTRAP=1 (no nightly, or FUZZ_STABLE=1)"
   toolchain=()
   export RUSTC_BOOTSTRAP=1
 fi
