@@ -93,3 +93,24 @@ fn fixing_everything_twice_changes_nothing_more() {
     }
     println!("{changed} inputs changed by fixing");
 }
+
+/// Found by fuzzing: YAML (and the editor) take a lone CR for a line break, the line-based
+/// edits of fixes do not, so a fix inserted its lines past a `---` that followed a lone CR.
+#[test]
+fn a_file_with_lone_cr_line_breaks_gets_diagnostics_but_no_fixes() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let text = std::fs::read_to_string(examples.join("https-to-http-port.yaml")).unwrap();
+    let lone_cr = text.replacen("  ports:\n", "  ports:\r", 1);
+    for (variant, fixes_expected) in [(&text, true), (&lone_cr, false)] {
+        let analysis = analyze(
+            Sources::single("cr.yaml", variant.as_str()),
+            MeshSettings::default(),
+        );
+        let diagnostic = analysis
+            .diagnostics
+            .iter()
+            .find(|d| d.check == "https-to-http-port")
+            .expect("the mistake is reported either way");
+        assert_eq!(!diagnostic.fixes.is_empty(), fixes_expected, "{variant:?}");
+    }
+}
