@@ -57,6 +57,21 @@ fn check(sources: Sources, settings: MeshSettings, loaded: load::Loaded) -> Anal
             run(&mesh, &mut diagnostics);
         }
     }
+    // Fixes edit whole lines, and their helpers end a line at LF (CRLF included); YAML and the
+    // editor also end one at a lone CR (classic Mac OS), so a fix could land on the wrong
+    // line. Such files keep their diagnostics, without fixes.
+    let lone_cr: Vec<bool> = mesh
+        .sources
+        .iter()
+        .map(|(_, source)| source.text.replace("\r\n", "").contains('\r'))
+        .collect();
+    for diagnostic in &mut diagnostics {
+        diagnostic.fixes.retain(|fix| {
+            !fix.edits
+                .iter()
+                .any(|edit| lone_cr.get(edit.span.file.0 as usize) == Some(&true))
+        });
+    }
     diagnostics.sort_by(|a, b| {
         (a.span.file, a.span.start, a.span.end, a.check).cmp(&(
             b.span.file,
