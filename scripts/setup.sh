@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Routescope needs, skipping whatever is already there:
-# the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, the npm packages
+# the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, cargo-fuzz 0.13.2
+# (the fuzz targets use nightly when rustup has it, else stable; see scripts/fuzz.sh), the npm packages
 # of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt), and with `--browser`
 # Debian's chromium and chromium-driver. Sourced by playground.sh and test.sh.
 set -euo pipefail
@@ -22,6 +23,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   say "installing wasm-bindgen-cli 0.2.130"
   # Without --locked: its lockfile pins a crate version the registry here does not serve.
   cargo install wasm-bindgen-cli --version 0.2.130
+fi
+if ! cargo fuzz --version 2>/dev/null | grep -q '0.13.2'; then
+  say "installing cargo-fuzz 0.13.2 (a few minutes)"
+  cargo install cargo-fuzz --version 0.13.2 --locked
 fi
 if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
   say "installing the editor's npm packages"

@@ -251,6 +251,35 @@ pub fn apply_edits<'e>(text: &str, edits: impl IntoIterator<Item = &'e Edit>) ->
     output
 }
 
+/// Whether `after` equals `before` everywhere outside `edits` (sorted, non-overlapping, of one
+/// file): between and around the edits the text is the same, and each edit's place holds its
+/// replacement. [`apply_edits`] promises this; fixes are judged by it (see
+/// [`crate::verify_fix`]).
+pub fn kept_outside_edits<'e>(
+    before: &str,
+    edits: impl IntoIterator<Item = &'e Edit>,
+    after: &str,
+) -> bool {
+    let (before, after) = (before.as_bytes(), after.as_bytes());
+    let (mut cursor, mut out_cursor) = (0, 0);
+    for edit in edits {
+        let range = edit.span.range();
+        let Some(kept) = before.get(cursor..range.start) else {
+            return false;
+        };
+        let replacement = edit.replacement.as_bytes();
+        let place = out_cursor + kept.len();
+        if after.get(out_cursor..place) != Some(kept)
+            || after.get(place..place + replacement.len()) != Some(replacement)
+        {
+            return false;
+        }
+        out_cursor = place + replacement.len();
+        cursor = range.end;
+    }
+    before.get(cursor..) == after.get(out_cursor..)
+}
+
 /// Merges the edits of several fixes for one file, dropping any fix whose edits overlap an
 /// already accepted one (it will apply on the next round, against the new text).
 pub fn merge_fixes<'f>(file: FileId, fixes: impl IntoIterator<Item = &'f Fix>) -> Vec<Edit> {
@@ -297,6 +326,30 @@ mod tests {
             Edit::insert(file, text.len(), "c: 3\n"),
         ];
         assert_eq!(apply_edits(text, &edits), "a: 2 # keep\nb: 'x'\nc: 3\n");
+    }
+
+    #[test]
+    fn kept_outside_edits_notices_any_other_change() {
+        let text = "a: 1 # keep\nb: 'x'\n";
+        let file = FileId(0);
+        let edits = [
+            Edit::replace(Span::new(file, 3..4), "2"),
+            Edit::insert(file, text.len(), "c: 3\n"),
+        ];
+        let output = apply_edits(text, &edits);
+        assert!(kept_outside_edits(text, &edits, &output));
+        assert!(!kept_outside_edits(
+            text,
+            &edits,
+            &output.replace("keep", "kept")
+        ));
+        assert!(!kept_outside_edits(
+            text,
+            &edits,
+            &output.replace("c: 3", "c: 4")
+        ));
+        assert!(!kept_outside_edits(text, &edits, &format!("{output}\n")));
+        assert!(!kept_outside_edits(text, &edits[..1], &output));
     }
 
     #[test]

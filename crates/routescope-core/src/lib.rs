@@ -16,6 +16,7 @@ pub mod model;
 pub mod resolve;
 pub mod settings;
 pub mod share;
+pub mod soundness;
 pub mod source;
 pub mod synthetic;
 pub mod topology;
@@ -58,6 +59,21 @@ fn check(sources: Sources, settings: MeshSettings, loaded: load::Loaded) -> Anal
         if let checks::Run::OnMesh(run) = check.run {
             run(&mesh, &mut diagnostics);
         }
+    }
+    // Fixes edit whole lines, and their helpers end a line at LF (CRLF included); YAML and the
+    // editor also end one at a lone CR (classic Mac OS), so a fix could land on the wrong
+    // line. Such files keep their diagnostics, without fixes.
+    let lone_cr: Vec<bool> = mesh
+        .sources
+        .iter()
+        .map(|(_, source)| source.text.replace("\r\n", "").contains('\r'))
+        .collect();
+    for diagnostic in &mut diagnostics {
+        diagnostic.fixes.retain(|fix| {
+            !fix.edits
+                .iter()
+                .any(|edit| lone_cr.get(edit.span.file.0 as usize) == Some(&true))
+        });
     }
     diagnostics.sort_by(|a, b| {
         (a.span.file, a.span.start, a.span.end, a.check).cmp(&(
@@ -102,15 +118,74 @@ pub fn fix_all(sources: Sources, settings: &MeshSettings, max: Applicability) ->
     sources
 }
 
-/// Applies one fix (of a diagnostic of `check` in `analysis`) and re-analyses the result:
-/// a sound fix leaves fewer diagnostics of `check` and no new error of any other check (a
-/// YAML syntax error included). Returns the fixed sources and their analysis, or what went
-/// wrong.
-pub fn verify_fix(analysis: &Analysis, check: &str, fix: &Fix) -> Result<Analysis, String> {
+/// Why [`verify_fix`] refused a fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnsoundFix {
+    /// An edit lies outside its file or splits a character: the fix cannot be applied.
+    EditOutsideText(String),
+    /// The output differs from the input somewhere no edit covers.
+    ChangedOutsideEdits,
+    /// Every line of the input ends in CRLF and the fix brought in a bare LF.
+    BareLineFeed,
+    /// The output has an error (a YAML syntax error included) the input did not have.
+    NewError(Vec<String>),
+    /// The output still has as many diagnostics of the fix's check as the input.
+    DiagnosticRemains,
+}
+
+impl std::fmt::Display for UnsoundFix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnsoundFix::EditOutsideText(why) => write!(f, "an edit cannot be applied: {why}"),
+            UnsoundFix::ChangedOutsideEdits => f.write_str("bytes outside the edits changed"),
+            UnsoundFix::BareLineFeed => f.write_str("it inserts a bare LF into CRLF text"),
+            UnsoundFix::NewError(messages) => {
+                write!(f, "it introduced an error: {}", messages.join("; "))
+            }
+            UnsoundFix::DiagnosticRemains => f.write_str("it did not remove its diagnostic"),
+        }
+    }
+}
+
+/// Applies one fix (of a diagnostic of `check` in `analysis`) and re-analyses the result. A
+/// sound fix applies (every edit inside its file, on character boundaries), keeps every byte
+/// outside its edits, keeps all-CRLF text CRLF, adds no error of another check (a YAML syntax
+/// error included) and leaves fewer diagnostics of `check`. Returns the fixed sources'
+/// analysis, or the first way the fix is unsound (in the order of [`UnsoundFix`]).
+pub fn verify_fix(analysis: &Analysis, check: &str, fix: &Fix) -> Result<Analysis, UnsoundFix> {
     let mut fixed = Sources::new();
     for (file, source) in analysis.mesh.sources.iter() {
-        let edits = fix.edits.iter().filter(|edit| edit.span.file == file);
-        fixed.add(source.name.clone(), apply_edits(&source.text, edits));
+        let edits: Vec<&diagnostic::Edit> = fix
+            .edits
+            .iter()
+            .filter(|edit| edit.span.file == file)
+            .collect();
+        let text = source.text.as_str();
+        for edit in &edits {
+            let range = edit.span.range();
+            if range.start > range.end
+                || range.end > text.len()
+                || !text.is_char_boundary(range.start)
+                || !text.is_char_boundary(range.end)
+            {
+                return Err(UnsoundFix::EditOutsideText(format!(
+                    "bytes {}..{} of {} in a text of {} bytes",
+                    range.start,
+                    range.end,
+                    source.name,
+                    text.len()
+                )));
+            }
+        }
+        let output = apply_edits(text, edits.iter().copied());
+        if !diagnostic::kept_outside_edits(text, edits.iter().copied(), &output) {
+            return Err(UnsoundFix::ChangedOutsideEdits);
+        }
+        let bare_line_feed = |text: &str| text.replace("\r\n", "").contains('\n');
+        if text.contains("\r\n") && !bare_line_feed(text) && bare_line_feed(&output) {
+            return Err(UnsoundFix::BareLineFeed);
+        }
+        fixed.add(source.name.clone(), output);
     }
     let again = analyze(fixed, analysis.mesh.settings.clone());
     let of_check = |a: &Analysis| a.diagnostics.iter().filter(|d| d.check == check).count();
@@ -120,24 +195,17 @@ pub fn verify_fix(analysis: &Analysis, check: &str, fix: &Fix) -> Result<Analysi
             .filter(|d| d.severity == Severity::Error && d.check != check)
             .count()
     };
-    if of_check(&again) >= of_check(analysis) {
-        return Err(format!(
-            "the fix `{}` did not remove the `{check}` diagnostic",
-            fix.label
-        ));
-    }
     if other_errors(&again) > other_errors(analysis) {
-        let new: Vec<&str> = again
+        let new = again
             .diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error && d.check != check)
-            .map(|d| d.message.as_str())
+            .map(|d| d.message.clone())
             .collect();
-        return Err(format!(
-            "the fix `{}` introduced an error: {}",
-            fix.label,
-            new.join("; ")
-        ));
+        return Err(UnsoundFix::NewError(new));
+    }
+    if of_check(&again) >= of_check(analysis) {
+        return Err(UnsoundFix::DiagnosticRemains);
     }
     Ok(again)
 }

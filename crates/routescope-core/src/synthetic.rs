@@ -1,5 +1,6 @@
-//! Generated meshes in realistic proportions, for benchmarks (criterion natively, the
-//! keystroke benchmark in the browser) and tests that need large inputs.
+//! Generated meshes: in realistic proportions, for benchmarks (criterion natively, the
+//! keystroke benchmark in the browser) and tests that need large inputs; and with the seed
+//! mistakes planted at known bytes in random formatting, for the property tests.
 
 /// A mesh in realistic proportions: per ten resources one Gateway (two servers), four
 /// VirtualServices (three HTTP routes with matches, weights and subsets), three
@@ -30,6 +31,661 @@ pub fn generate(resources: usize) -> String {
         }
     }
     text
+}
+
+/// A small deterministic random generator (splitmix64), so a generated input is reproduced
+/// from its seed alone: the planted meshes below and the fuzz targets' mutator use it.
+#[derive(Clone, Debug)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> SplitMix {
+        SplitMix(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// True one time in `n`.
+    pub fn one_in(&mut self, n: usize) -> bool {
+        self.below(n) == 0
+    }
+}
+
+/// The mistakes of the seed documents, each planted by [`planted_mesh`] as the `examples/`
+/// file of the same name shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedMistake {
+    TlsRouteBehindTerminatingGateway,
+    HttpRouteBehindPassthroughGateway,
+    DoubleTls,
+    HttpsToHttpPort,
+    MtlsDisabledByDestinationRule,
+    IngressBypassesMeshSubsets,
+    GatewaysShareCertificate,
+}
+
+impl SeedMistake {
+    pub const ALL: [SeedMistake; 7] = [
+        SeedMistake::TlsRouteBehindTerminatingGateway,
+        SeedMistake::HttpRouteBehindPassthroughGateway,
+        SeedMistake::DoubleTls,
+        SeedMistake::HttpsToHttpPort,
+        SeedMistake::MtlsDisabledByDestinationRule,
+        SeedMistake::IngressBypassesMeshSubsets,
+        SeedMistake::GatewaysShareCertificate,
+    ];
+
+    /// The id of the check that must report it.
+    pub fn check(self) -> &'static str {
+        match self {
+            SeedMistake::TlsRouteBehindTerminatingGateway => "tls-route-behind-terminating-gateway",
+            SeedMistake::HttpRouteBehindPassthroughGateway => {
+                "http-route-behind-passthrough-gateway"
+            }
+            SeedMistake::DoubleTls => "double-tls",
+            SeedMistake::HttpsToHttpPort => "https-to-http-port",
+            SeedMistake::MtlsDisabledByDestinationRule => "mtls-disabled-by-destination-rule",
+            SeedMistake::IngressBypassesMeshSubsets => "ingress-bypasses-mesh-subsets",
+            SeedMistake::GatewaysShareCertificate => "gateways-share-certificate",
+        }
+    }
+}
+
+/// A generated input and where its mistakes are.
+#[derive(Clone, Debug)]
+pub struct PlantedMesh {
+    pub text: String,
+    /// The check that must report each planted mistake, and the exact bytes it must point at.
+    pub mistakes: Vec<(&'static str, std::ops::Range<usize>)>,
+}
+
+/// One `(mistake, style seed)` a scenario: its resources, named apart from every other
+/// scenario's, written in a style drawn from the seed — block or flow collections, plain,
+/// single- or double-quoted strings, comments (non-ASCII among them), blank lines — with
+/// non-ASCII annotation values, and every line ending in CRLF when `crlf`.
+pub fn planted_mesh(scenarios: &[(SeedMistake, u64)], crlf: bool) -> PlantedMesh {
+    let mut writer = Writer {
+        out: String::new(),
+        newline: if crlf { "\r\n" } else { "\n" },
+        rng: SplitMix::new(0),
+        mistakes: Vec::new(),
+    };
+    for (index, &(mistake, style)) in scenarios.iter().enumerate() {
+        writer.rng = SplitMix::new(style);
+        for document in scenario(mistake, index) {
+            if !writer.out.is_empty() {
+                writer.line("---");
+            }
+            writer.block_mapping(&document, 0, false);
+        }
+    }
+    PlantedMesh {
+        text: writer.out,
+        mistakes: writer.mistakes,
+    }
+}
+
+/// A YAML tree to write in a random style.
+enum Yaml {
+    /// A string, quoted or not; `Some(check)` plants it as the span `check` must report.
+    Str(String, Option<&'static str>),
+    /// A number or boolean, never quoted (quoting would make it a string).
+    Raw(&'static str),
+    Map(Vec<(Key, Yaml)>),
+    List(Vec<Yaml>),
+}
+
+struct Key {
+    name: &'static str,
+    planted: Option<&'static str>,
+}
+
+fn s(text: impl Into<String>) -> Yaml {
+    Yaml::Str(text.into(), None)
+}
+
+fn planted(check: &'static str, text: impl Into<String>) -> Yaml {
+    Yaml::Str(text.into(), Some(check))
+}
+
+fn map<const N: usize>(entries: [(&'static str, Yaml); N]) -> Yaml {
+    Yaml::Map(
+        entries
+            .into_iter()
+            .map(|(name, value)| {
+                (
+                    Key {
+                        name,
+                        planted: None,
+                    },
+                    value,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn list<const N: usize>(items: [Yaml; N]) -> Yaml {
+    Yaml::List(items.into())
+}
+
+/// A resource: apiVersion, kind, metadata (with a non-ASCII annotation) and `spec`, whose
+/// key named `planted_key` (if any) is planted for `check`.
+fn resource(
+    api: &str,
+    kind: &str,
+    name: String,
+    namespace: Option<&str>,
+    spec: Yaml,
+    planted_key: Option<(&'static str, &'static str)>,
+) -> Yaml {
+    let mut metadata = vec![(
+        Key {
+            name: "name",
+            planted: None,
+        },
+        s(name),
+    )];
+    if let Some(namespace) = namespace {
+        metadata.push((
+            Key {
+                name: "namespace",
+                planted: None,
+            },
+            s(namespace),
+        ));
+    }
+    metadata.push((
+        Key {
+            name: "annotations",
+            planted: None,
+        },
+        map([("note", s("généré ☕ 日本"))]),
+    ));
+    let spec = match (spec, planted_key) {
+        (Yaml::Map(entries), Some((key, check))) => Yaml::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let planted = (k.name == key).then_some(check);
+                    (
+                        Key {
+                            name: k.name,
+                            planted,
+                        },
+                        v,
+                    )
+                })
+                .collect(),
+        ),
+        (spec, _) => spec,
+    };
+    map([
+        ("apiVersion", s(api)),
+        ("kind", s(kind)),
+        ("metadata", Yaml::Map(metadata)),
+        ("spec", spec),
+    ])
+}
+
+const NETWORKING: &str = "networking.istio.io/v1";
+
+fn port(number: &'static str, name: &str, protocol: Yaml) -> Yaml {
+    map([
+        ("number", Yaml::Raw(number)),
+        ("name", s(name)),
+        ("protocol", protocol),
+    ])
+}
+
+fn ingress_selector() -> Yaml {
+    map([("istio", s("ingressgateway"))])
+}
+
+fn http_route_to(host: Yaml) -> Yaml {
+    list([map([(
+        "route",
+        list([map([("destination", map([("host", host)]))])]),
+    )])])
+}
+
+/// A Gateway of the ingress gateway with one server: port 443 HTTPS for `host`, with `tls`.
+fn https_gateway(name: String, namespace: Option<&str>, host: String, tls: Yaml) -> Yaml {
+    let server = map([
+        ("port", port("443", "https", s("HTTPS"))),
+        ("hosts", list([s(host)])),
+        ("tls", tls),
+    ]);
+    let spec = map([
+        ("selector", ingress_selector()),
+        ("servers", list([server])),
+    ]);
+    resource(NETWORKING, "Gateway", name, namespace, spec, None)
+}
+
+/// The documents of one scenario, as in `examples/<check>.yaml`, named with `i`.
+fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
+    let check = mistake.check();
+    match mistake {
+        SeedMistake::TlsRouteBehindTerminatingGateway => vec![
+            https_gateway(
+                format!("term{i}"),
+                Some("istio-system"),
+                format!("*.term{i}.example.com"),
+                map([
+                    ("mode", s("SIMPLE")),
+                    ("credentialName", s(format!("term{i}-cert"))),
+                ]),
+            ),
+            resource(
+                NETWORKING,
+                "VirtualService",
+                format!("term{i}"),
+                None,
+                map([
+                    ("hosts", list([s(format!("*.term{i}.example.com"))])),
+                    ("gateways", list([s(format!("istio-system/term{i}"))])),
+                    (
+                        "tls",
+                        list([map([
+                            (
+                                "match",
+                                list([map([(
+                                    "sniHosts",
+                                    list([s(format!("*.term{i}.example.com"))]),
+                                )])]),
+                            ),
+                            (
+                                "route",
+                                list([map([("destination", map([("host", s("httpbin.org"))]))])]),
+                            ),
+                        ])]),
+                    ),
+                ]),
+                Some(("tls", check)),
+            ),
+        ],
+        SeedMistake::HttpRouteBehindPassthroughGateway => vec![
+            https_gateway(
+                format!("pass{i}"),
+                None,
+                format!("*.pass{i}.example.com"),
+                map([("mode", s("PASSTHROUGH"))]),
+            ),
+            resource(
+                NETWORKING,
+                "VirtualService",
+                format!("pass{i}"),
+                None,
+                map([
+                    ("gateways", list([s(format!("pass{i}"))])),
+                    ("hosts", list([s(format!("httpbin.pass{i}.example.com"))])),
+                    ("http", http_route_to(s("httpbin.org"))),
+                ]),
+                Some(("http", check)),
+            ),
+        ],
+        SeedMistake::DoubleTls => vec![
+            resource(
+                NETWORKING,
+                "ServiceEntry",
+                format!("twice{i}"),
+                None,
+                map([
+                    ("hosts", list([s(format!("twice{i}.example.org"))])),
+                    ("ports", list([port("443", "https", s("HTTPS"))])),
+                    ("resolution", s("DNS")),
+                ]),
+                None,
+            ),
+            resource(
+                NETWORKING,
+                "DestinationRule",
+                format!("twice{i}"),
+                None,
+                map([
+                    ("host", s(format!("twice{i}.example.org"))),
+                    (
+                        "trafficPolicy",
+                        map([("tls", map([("mode", planted(check, "SIMPLE"))]))]),
+                    ),
+                ]),
+                None,
+            ),
+        ],
+        SeedMistake::HttpsToHttpPort => vec![resource(
+            NETWORKING,
+            "ServiceEntry",
+            format!("plain{i}"),
+            None,
+            map([
+                ("hosts", list([s(format!("plain{i}.example.org"))])),
+                ("ports", list([port("443", "http", planted(check, "HTTP"))])),
+                ("resolution", s("DNS")),
+            ]),
+            None,
+        )],
+        SeedMistake::MtlsDisabledByDestinationRule => vec![
+            resource(
+                "security.istio.io/v1",
+                "PeerAuthentication",
+                "default".into(),
+                Some(&format!("secure{i}")),
+                map([("mtls", map([("mode", s("STRICT"))]))]),
+                None,
+            ),
+            resource(
+                NETWORKING,
+                "DestinationRule",
+                "reviews".into(),
+                Some(&format!("secure{i}")),
+                map([
+                    ("host", s("reviews")),
+                    (
+                        "subsets",
+                        list([map([
+                            ("name", s("v1")),
+                            ("labels", map([("version", s("v1"))])),
+                        ])]),
+                    ),
+                    (
+                        "trafficPolicy",
+                        map([("tls", map([("mode", planted(check, "DISABLE"))]))]),
+                    ),
+                ]),
+                None,
+            ),
+        ],
+        SeedMistake::IngressBypassesMeshSubsets => {
+            let hello = format!("hello{i}.default.svc.cluster.local");
+            vec![
+                resource(
+                    NETWORKING,
+                    "Gateway",
+                    format!("app{i}"),
+                    None,
+                    map([
+                        ("selector", ingress_selector()),
+                        (
+                            "servers",
+                            list([map([
+                                ("port", port("80", "http", s("HTTP"))),
+                                ("hosts", list([s(format!("app{i}.example.com"))])),
+                            ])]),
+                        ),
+                    ]),
+                    None,
+                ),
+                resource(
+                    NETWORKING,
+                    "VirtualService",
+                    format!("app{i}"),
+                    None,
+                    map([
+                        ("hosts", list([s(format!("app{i}.example.com"))])),
+                        ("gateways", list([s(format!("app{i}"))])),
+                        (
+                            "http",
+                            list([map([
+                                (
+                                    "match",
+                                    list([map([("uri", map([("prefix", s("/hello"))]))])]),
+                                ),
+                                (
+                                    "route",
+                                    list([map([(
+                                        "destination",
+                                        map([("host", planted(check, hello.clone()))]),
+                                    )])]),
+                                ),
+                            ])]),
+                        ),
+                    ]),
+                    None,
+                ),
+                resource(
+                    NETWORKING,
+                    "VirtualService",
+                    format!("hello{i}"),
+                    None,
+                    map([
+                        ("hosts", list([s(hello.clone())])),
+                        (
+                            "http",
+                            list([map([(
+                                "route",
+                                list([map([(
+                                    "destination",
+                                    map([("host", s(hello.clone())), ("subset", s("v1"))]),
+                                )])]),
+                            )])]),
+                        ),
+                    ]),
+                    None,
+                ),
+                resource(
+                    NETWORKING,
+                    "DestinationRule",
+                    format!("hello{i}"),
+                    None,
+                    map([
+                        ("host", s(hello)),
+                        (
+                            "subsets",
+                            list([
+                                map([("name", s("v1")), ("labels", map([("version", s("v1"))]))]),
+                                map([("name", s("v2")), ("labels", map([("version", s("v2"))]))]),
+                            ]),
+                        ),
+                    ]),
+                    None,
+                ),
+            ]
+        }
+        SeedMistake::GatewaysShareCertificate => {
+            let gateway = |side: &str| {
+                https_gateway(
+                    format!("{side}{i}"),
+                    None,
+                    format!("{side}{i}.test.com"),
+                    map([
+                        ("mode", s("SIMPLE")),
+                        (
+                            "credentialName",
+                            planted(check, format!("wildcard{i}-cert")),
+                        ),
+                    ]),
+                )
+            };
+            let bound = |side: &str| {
+                resource(
+                    NETWORKING,
+                    "VirtualService",
+                    format!("{side}{i}"),
+                    None,
+                    map([
+                        ("hosts", list([s(format!("{side}{i}.test.com"))])),
+                        ("gateways", list([s(format!("{side}{i}"))])),
+                        ("http", http_route_to(s(format!("{side}{i}")))),
+                    ]),
+                    None,
+                )
+            };
+            vec![gateway("one"), gateway("two"), bound("one"), bound("two")]
+        }
+    }
+}
+
+/// Writes [`Yaml`] trees, drawing each style choice from `rng` and noting where planted
+/// scalars and keys land.
+struct Writer {
+    out: String,
+    newline: &'static str,
+    rng: SplitMix,
+    mistakes: Vec<(&'static str, std::ops::Range<usize>)>,
+}
+
+impl Writer {
+    fn line(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.out.push_str(self.newline);
+    }
+
+    /// Now and then a comment line (non-ASCII) or a blank line before an entry.
+    fn maybe_comment_line(&mut self, indent: usize) {
+        match self.rng.below(8) {
+            0 => {
+                let comment = format!("{}# vérifié ☕ {}", " ".repeat(indent), self.rng.below(100));
+                self.line(&comment);
+            }
+            1 => self.line(""),
+            _ => {}
+        }
+    }
+
+    /// A string as plain, 'single' or "double" quoted; strings YAML would read otherwise
+    /// (`*…` is an alias) are always quoted.
+    fn string(&mut self, text: &str, planted: Option<&'static str>) {
+        let must_quote = text.starts_with('*');
+        let start = self.out.len();
+        match self.rng.below(3) {
+            0 if !must_quote => self.out.push_str(text),
+            1 => {
+                self.out.push('\'');
+                self.out.push_str(&text.replace('\'', "''"));
+                self.out.push('\'');
+            }
+            _ => {
+                self.out.push('"');
+                self.out.push_str(text);
+                self.out.push('"');
+            }
+        }
+        if let Some(check) = planted {
+            self.mistakes.push((check, start..self.out.len()));
+        }
+    }
+
+    fn key(&mut self, key: &Key) {
+        let start = self.out.len();
+        if self.rng.one_in(8) {
+            self.out.push('"');
+            self.out.push_str(key.name);
+            self.out.push('"');
+        } else {
+            self.out.push_str(key.name);
+        }
+        if let Some(check) = key.planted {
+            self.mistakes.push((check, start..self.out.len()));
+        }
+    }
+
+    fn flow(&mut self, value: &Yaml) {
+        match value {
+            Yaml::Str(text, planted) => self.string(text, *planted),
+            Yaml::Raw(text) => self.out.push_str(text),
+            Yaml::Map(entries) => {
+                self.out.push('{');
+                for (index, (key, value)) in entries.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.key(key);
+                    self.out.push_str(": ");
+                    self.flow(value);
+                }
+                self.out.push('}');
+            }
+            Yaml::List(items) => {
+                self.out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.flow(item);
+                }
+                self.out.push(']');
+            }
+        }
+    }
+
+    /// A scalar after `key: ` or `- `, sometimes with a trailing comment.
+    fn scalar_line(&mut self, value: &Yaml) {
+        self.flow(value);
+        if self.rng.one_in(6) {
+            self.out.push_str(" # ünïcödé ✓");
+        }
+        self.out.push_str(self.newline);
+    }
+
+    /// The entries of a block mapping at `indent`; with `after_dash` the first entry follows
+    /// a `- ` already written.
+    fn block_mapping(&mut self, value: &Yaml, indent: usize, after_dash: bool) {
+        let Yaml::Map(entries) = value else {
+            return self.scalar_line(value);
+        };
+        for (index, (key, value)) in entries.iter().enumerate() {
+            if index > 0 || !after_dash {
+                self.maybe_comment_line(indent);
+                self.out.push_str(&" ".repeat(indent));
+            }
+            self.key(key);
+            self.out.push(':');
+            self.value(value, indent);
+        }
+    }
+
+    /// What follows `key:` of a block mapping at `indent`.
+    fn value(&mut self, value: &Yaml, indent: usize) {
+        match value {
+            Yaml::Str(..) | Yaml::Raw(_) => {
+                self.out.push(' ');
+                self.scalar_line(value);
+            }
+            _ if self.rng.one_in(3) => {
+                self.out.push(' ');
+                self.scalar_line(value);
+            }
+            Yaml::Map(_) => {
+                self.out.push_str(self.newline);
+                self.block_mapping(value, indent + 2, false);
+            }
+            Yaml::List(items) => {
+                self.out.push_str(self.newline);
+                // Both `key:\n- item` and `key:\n  - item` are block lists.
+                let indent = if self.rng.one_in(2) {
+                    indent
+                } else {
+                    indent + 2
+                };
+                for item in items {
+                    self.out.push_str(&" ".repeat(indent));
+                    self.out.push_str("- ");
+                    match item {
+                        Yaml::Map(_) if !self.rng.one_in(4) => {
+                            self.block_mapping(item, indent + 2, true)
+                        }
+                        _ => self.scalar_line(item),
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

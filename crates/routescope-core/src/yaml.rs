@@ -496,6 +496,11 @@ impl TreeBuilder<'_> {
     /// Builds the finished collection. A block collection ends where its last child ends
     /// (saphyr's end marker points at the next token); a flow one after its closing bracket.
     fn close(&self, frame: Frame, end_event: usize) -> (Node, usize) {
+        // A bracket at the start may be the first child's own: a block collection starts
+        // where its first child does, so only a bracket before the first child opens a flow one.
+        let first_child_here = |child: Option<&Node>, start: usize| {
+            child.is_some_and(|child| child.span.start as usize - self.base == start)
+        };
         let (start, flow, anchor, last_end, value) = match frame {
             Frame::Sequence {
                 start,
@@ -504,6 +509,11 @@ impl TreeBuilder<'_> {
                 items,
             } => {
                 let last_end = items.last().map(|node| node.span.end as usize - self.base);
+                let (start, flow) = if flow && first_child_here(items.first(), start) {
+                    (self.dash_before(start), false)
+                } else {
+                    (start, flow)
+                };
                 (start, flow, anchor, last_end, Value::Sequence(items))
             }
             Frame::Mapping {
@@ -516,6 +526,7 @@ impl TreeBuilder<'_> {
                 let last_end = entries
                     .last()
                     .map(|entry| entry.value.span.end.max(entry.key.span.end) as usize - self.base);
+                let flow = flow && !first_child_here(entries.first().map(|e| &e.key), start);
                 (start, flow, anchor, last_end, Value::Mapping(entries))
             }
         };
@@ -614,6 +625,19 @@ mod tests {
             slice(text, root.get("port").unwrap()),
             "{number: 443, name: https}"
         );
+    }
+
+    #[test]
+    fn a_block_collection_whose_first_child_is_a_flow_one_stays_block() {
+        // Found by fuzzing: the outer collection starts at its first child's bracket.
+        let text = "tls:\n  {a: 1}: SIMPLE\n  credentialName: cert\nhosts:\n- [x, y]\n- z\n";
+        let root = parse(text);
+        let tls = root.get("tls").unwrap();
+        assert_eq!(slice(text, tls), "{a: 1}: SIMPLE\n  credentialName: cert");
+        assert_eq!(slice(text, root.get("hosts").unwrap()), "- [x, y]\n- z");
+        let listed = parse("- [x]\n- y\n");
+        assert_eq!(listed.span.range(), 0..9);
+        assert_eq!(listed.as_sequence().unwrap()[0].span.range(), 2..5);
     }
 
     #[test]

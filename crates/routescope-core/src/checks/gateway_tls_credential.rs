@@ -5,7 +5,7 @@ use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::{CREDENTIAL_PLACEHOLDER, delete_entries, insert_one_line_entry};
 use crate::model::{Field, Resource, Server, ServerTls, ServerTlsMode};
-use crate::resolve::{Mesh, server_label};
+use crate::resolve::{Mesh, has_server_certificate, server_label};
 
 pub static CHECK: Check = Check {
     id: "gateway-tls-credential",
@@ -77,9 +77,6 @@ spec:
     run: Run::OnMesh(run),
 };
 
-/// Certificate fields the model does not read, which also provide a certificate.
-const OTHER_CERTIFICATE_KEYS: &[&str] = &["credentialNames", "tlsCertificates"];
-
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for (resource, gateway) in mesh.gateways() {
         for server in &gateway.servers {
@@ -112,14 +109,8 @@ fn missing_certificate(
 ) -> Option<Diagnostic> {
     let settings = &tls.value;
     let files = (&settings.server_certificate, &settings.private_key);
-    if settings.credential_name.is_some() || matches!(files, (Some(_), Some(_))) {
-        return None;
-    }
     let node = mesh.node_at(tls.span)?;
-    if OTHER_CERTIFICATE_KEYS
-        .iter()
-        .any(|key| node.entry_index(key).is_some())
-    {
+    if has_server_certificate(settings, node) {
         return None;
     }
     let lacking = match files {

@@ -4,7 +4,7 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::insert_one_line_entry;
-use crate::resolve::{Mesh, server_label};
+use crate::resolve::{Mesh, has_server_certificate, server_label};
 
 pub static CHECK: Check = Check {
     id: "gateway-tls-mode-implicit",
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
 ## What it does
 Finds Gateway servers whose `tls` block has no `mode` but names a certificate
 (`credentialName`, `credentialNames`, `serverCertificate`, `privateKey` or
-`tlsCertificates`).
+`tlsCertificates`, with a value).
 
 ## Why is this bad?
 A `tls` block without `mode` means PASSTHROUGH: the gateway does not terminate TLS, forwards
@@ -30,6 +30,8 @@ TLS itself.
 ## Fix safety
 Inserting `mode: SIMPLE` is unsafe: it turns passthrough into termination, which changes which
 rules route the traffic (`http` instead of `tls`), and the intent cannot be known for sure.
+No fix is offered for half a certificate (`serverCertificate` without `privateKey`, or the
+reverse): terminating TLS needs both.
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -90,11 +92,13 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             let Some(node) = mesh.node_at(tls.span) else {
                 continue;
             };
+            // A key without a value names no certificate.
             let Some(certificate) = node.as_mapping().and_then(|entries| {
                 entries.iter().find(|e| {
-                    e.key
-                        .as_str()
-                        .is_some_and(|k| CERTIFICATE_KEYS.contains(&k))
+                    !e.value.is_null()
+                        && e.key
+                            .as_str()
+                            .is_some_and(|k| CERTIFICATE_KEYS.contains(&k))
                 })
             }) else {
                 continue;
@@ -112,7 +116,12 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             )
             .related(certificate.key.span, "ignored in PASSTHROUGH mode")
             .resource(resource.reference());
-            if let Some(edit) = insert_one_line_entry(&mesh.sources, node, None, "mode: SIMPLE") {
+            // Half a certificate (`serverCertificate` without `privateKey`) is not enough to
+            // terminate TLS: SIMPLE would only trade this warning for gateway-tls-credential's.
+            let edit = has_server_certificate(&tls.value, node)
+                .then(|| insert_one_line_entry(&mesh.sources, node, None, "mode: SIMPLE"))
+                .flatten();
+            if let Some(edit) = edit {
                 diagnostic = diagnostic.fix(Fix::unsafe_(
                     "Terminate TLS with this certificate: add `mode: SIMPLE`",
                     vec![edit],
@@ -148,6 +157,10 @@ spec:
     hosts: [b.example.com]
     tls: {serverCertificate: /etc/certs/b.pem, privateKey: /etc/certs/b.key}
 #   ^^^ warning: sets `serverCertificate` but no `mode` [fix]
+  - port: {number: 9443, name: https-half, protocol: HTTPS}
+    hosts: [c.example.com]
+    tls: {serverCertificate: /etc/certs/c.pem}
+#   ^^^ warning: sets `serverCertificate` but no `mode`
 "#,
         );
     }
@@ -167,6 +180,10 @@ spec:
   - port: {number: 8443, name: tls, protocol: TLS}
     hosts: [b.example.com]
     tls: {}
+  - port: {number: 9443, name: tls-empty, protocol: TLS}
+    hosts: [d.example.com]
+    tls:
+      credentialName:
   - port: {number: 80, name: http, protocol: HTTP}
     hosts: [c.example.com]
     tls:
@@ -180,6 +197,15 @@ spec:
         assert_fix(ID, 0, super::CHECK.bad_example, super::CHECK.good_example);
         let before = "apiVersion: networking.istio.io/v1\r\nkind: Gateway\r\nmetadata: {name: gw}\r\nspec:\r\n  servers:\r\n  - port: {number: 443, name: https, protocol: HTTPS}\r\n    hosts: [a.example.com]\r\n    tls: {credentialName: a-cert}\r\n";
         let after = before.replace("tls: {credentialName", "tls: {mode: SIMPLE, credentialName");
+        assert_fix(ID, 0, before, &after);
+    }
+
+    #[test]
+    fn fix_inserts_a_block_line_before_a_flow_key() {
+        // Found by fuzzing: the `tls` mapping starts with its first key's `{`, and the mode
+        // went inside that key.
+        let before = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n    tls:\n      {a: 1}: SIMPLE\n      credentialName: a-cert\n";
+        let after = before.replace("    tls:\n", "    tls:\n      mode: SIMPLE\n");
         assert_fix(ID, 0, before, &after);
     }
 }

@@ -39,7 +39,9 @@ The fix merges the other Gateways into this one: it adds their hosts to this ser
 them, and rebinds the VirtualServices (and rule `gateways` matches) that referred to them. It
 is unsafe: it deletes resources and changes which Gateway other teams' VirtualServices use.
 It is only offered for Gateways that have this one server, with the same TLS mode and
-protocol, and that are documents of their own (not items of a `kind: List`).
+protocol, that are documents of their own (not items of a `kind: List`), and whose namespace
+and name no other Gateway of the input has; and not when a third Gateway serves this one's
+hosts with the same certificate (the merge would make the two conflict).
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -154,7 +156,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 .filter(|other| conflict(server, other))
                 .collect();
             if !others.is_empty() {
-                out.push(diagnostic(mesh, server, &others));
+                out.push(diagnostic(mesh, server, &others, group));
             }
         }
     }
@@ -162,13 +164,17 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 
 /// Two servers of different Gateways on the same workload and port, for different hosts.
 fn conflict(a: &Terminating, b: &Terminating) -> bool {
+    same_listener(a, b) && sorted_hosts(a.server) != sorted_hosts(b.server)
+}
+
+/// Two servers of different Gateways on the same workload and port.
+fn same_listener(a: &Terminating, b: &Terminating) -> bool {
     let selects_within =
         |x: &Gateway, y: &Gateway| x.selector.iter().all(|p| y.selector.contains(p));
     let same_workload = selects_within(a.spec, b.spec) || selects_within(b.spec, a.spec);
     !std::ptr::eq(a.gateway, b.gateway)
         && same_workload
         && a.server.port_number() == b.server.port_number()
-        && sorted_hosts(a.server) != sorted_hosts(b.server)
 }
 
 fn sorted_hosts(server: &Server) -> Vec<&str> {
@@ -181,7 +187,14 @@ fn describe_hosts(server: &Server) -> String {
     sorted_hosts(server).join(", ")
 }
 
-fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Diagnostic {
+/// The diagnostic of `server`, which conflicts with `others`, all of `group` (every server
+/// with that certificate).
+fn diagnostic(
+    mesh: &Mesh,
+    server: &Terminating,
+    others: &[&Terminating],
+    group: &[Terminating],
+) -> Diagnostic {
     let selector = if server.spec.selector.is_empty() {
         "every gateway workload (no selector)".to_string()
     } else {
@@ -225,7 +238,7 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
             format!("the same certificate in {}", other.gateway.label()),
         );
     }
-    if let Some(fix) = merge_fix(mesh, server, others) {
+    if let Some(fix) = merge_fix(mesh, server, others, group) {
         diagnostic = diagnostic.fix(fix);
     }
     diagnostic
@@ -233,7 +246,33 @@ fn diagnostic(mesh: &Mesh, server: &Terminating, others: &[&Terminating]) -> Dia
 
 /// Merges the other Gateways into this server's: their hosts join its `hosts`, they are
 /// deleted, and references to them point here.
-fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option<Fix> {
+fn merge_fix(
+    mesh: &Mesh,
+    into: &Terminating,
+    others: &[&Terminating],
+    group: &[Terminating],
+) -> Option<Fix> {
+    // A server that serves this one's hosts with the certificate is no conflict today, but
+    // would be one once the merge adds hosts here.
+    let left_behind = group
+        .iter()
+        .any(|other| same_listener(into, other) && !conflict(into, other));
+    if left_behind {
+        return None;
+    }
+    // References name a Gateway by namespace and name: with two of the same name (the later
+    // wins in a cluster) a merge or a rebinding cannot say which one it means.
+    let uniquely_named = |gateway: &Resource| {
+        mesh.gateways()
+            .filter(|(other, _)| {
+                other.namespace == gateway.namespace && other.name.value == gateway.name.value
+            })
+            .count()
+            == 1
+    };
+    if !uniquely_named(into.gateway) {
+        return None;
+    }
     let sources = &mesh.sources;
     let hosts = mesh.node_at(into.server.hosts.as_ref()?.span)?;
     let mut new_hosts: Vec<String> = Vec::new();
@@ -241,6 +280,7 @@ fn merge_fix(mesh: &Mesh, into: &Terminating, others: &[&Terminating]) -> Option
     let mut merged = Vec::new();
     for other in others {
         let mergeable = other.spec.servers.len() == 1
+            && uniquely_named(other.gateway)
             && other.server.tls_mode() == into.server.tls_mode()
             && other.server.protocol() == into.server.protocol();
         let deletion = delete_document(sources, other.gateway.span);
@@ -415,6 +455,71 @@ spec:
     hosts: [db.test.com]
     tls: {mode: PASSTHROUGH, credentialName: cert}
 "#,
+        );
+    }
+
+    #[test]
+    fn no_merge_into_or_from_a_gateway_whose_name_is_not_unique() {
+        // Found by fuzzing: a second Gateway of the same namespace and name (the later one
+        // wins in a cluster) kept the conflict after the merge, so the fix removed nothing.
+        let gateway = |name: &str, host: &str, selector: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}}}\nspec:\n  selector: {{{selector}}}\n  servers:\n  - port: {{number: 443, name: https, protocol: HTTPS}}\n    hosts: [{host}]\n    tls: {{mode: SIMPLE, credentialName: shared-cert}}\n"
+            )
+        };
+        let text = [
+            gateway("gw1", "one.test.com", "istio: ingressgateway"),
+            gateway(
+                "gw2",
+                "two.test.com",
+                "istio: ingressgateway, type: internal",
+            ),
+            gateway("gw2", "two.test.com", "type: internal"),
+        ]
+        .join("---\n");
+        let analysis = crate::analyze(
+            crate::source::Sources::single("gw.yaml", text),
+            crate::settings::MeshSettings::default(),
+        );
+        let fixes: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.check == ID)
+            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
+            .collect();
+        assert_eq!(fixes, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn no_merge_that_leaves_a_gateway_with_the_old_hosts_behind() {
+        // Found by fuzzing: gw3 serves gw2's hosts with the same certificate, which is fine
+        // until gw1 merges into gw2; then gw3 and gw2 conflict, and the fix removed nothing.
+        let gateway = |name: &str, host: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}}}\nspec:\n  selector: {{istio: ingressgateway}}\n  servers:\n  - port: {{number: 443, name: https, protocol: HTTPS}}\n    hosts: [{host}]\n    tls: {{mode: SIMPLE, credentialName: shared-cert}}\n"
+            )
+        };
+        let text = [
+            gateway("gw1", "one.test.com"),
+            gateway("gw2", "two.test.com"),
+            gateway("gw3", "two.test.com"),
+        ]
+        .join("---\n");
+        let analysis = crate::analyze(
+            crate::source::Sources::single("gw.yaml", text),
+            crate::settings::MeshSettings::default(),
+        );
+        let fixes: Vec<&str> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.check == ID)
+            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
+            .collect();
+        assert_eq!(
+            fixes,
+            [
+                "Serve the hosts of Gateway default/gw2, Gateway default/gw3 from Gateway default/gw1 and delete them (VirtualServices are rebound here)"
+            ]
         );
     }
 

@@ -109,6 +109,17 @@ fn check_rule(
     if route.len() < 2 {
         return;
     }
+    // A weight that did not load (not a number) is invalid-field's error; without it the
+    // total is unknown, and a destination that has a `weight` key must not get a second one.
+    let unreadable_weight = route.iter().any(|dest| {
+        dest.weight.is_none()
+            && mesh
+                .node_at(dest.span)
+                .is_some_and(|item| item.get("weight").is_some())
+    });
+    if unreadable_weight {
+        return;
+    }
     let weights: Vec<Option<i64>> = route
         .iter()
         .map(|dest| dest.weight.as_ref().map(|w| w.value))
@@ -265,6 +276,24 @@ mod tests {
       weight: 70
     - {{destination: {{host: b}}, weight: 50}}
     - destination: {{host: c}}
+"#
+            ),
+        );
+    }
+
+    #[test]
+    fn a_weight_that_is_not_a_number_leaves_the_rule_to_invalid_field() {
+        // Found by fuzzing: the unreadable weight counted as missing, and the fix added a
+        // second `weight` key to the destination.
+        check(
+            "route-weights-total",
+            &format!(
+                r#"{VS}  http:
+  - route:
+    - destination: {{host: reviews, subset: v1}}
+      weight: 50
+    - destination: {{host: reviews, subset: v3}}
+      weight: number
 "#
             ),
         );

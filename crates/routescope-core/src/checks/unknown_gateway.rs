@@ -3,7 +3,8 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::replace_scalar;
-use crate::resolve::{GatewayTarget, Mesh};
+use crate::model::VirtualService;
+use crate::resolve::{GatewayTarget, Mesh, RouteKind};
 
 pub static CHECK: Check = Check {
     id: "unknown-gateway",
@@ -32,7 +33,9 @@ correct its name.
 
 ## Fix safety
 Safe when exactly one namespace of the input has a Gateway of that name: the edit only adds
-the prefix the docs prescribe. No fix otherwise.
+the prefix the docs prescribe. No fix otherwise, nor when none of that Gateway's servers
+routes with the kind of rules the VirtualService has (`tls` rules behind a gateway that
+terminates TLS, for one): binding to it would only trade this warning for an error.
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -110,7 +113,9 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             let mut diagnostic = Diagnostic::new(CHECK.id, severity, entry.span, message)
                 .istio_code("IST0101")
                 .resource(resource.reference());
-            if let [other] = elsewhere {
+            if let [other] = elsewhere
+                && takes_the_rules(mesh, other, name, service)
+            {
                 let qualified = format!("{other}/{name}");
                 let edit: Edit = replace_scalar(&mesh.sources, entry.span, &qualified);
                 diagnostic =
@@ -119,6 +124,27 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// Whether the Gateway `namespace/name` has a server that routes with a kind of rule the
+/// VirtualService has (or the VirtualService has no rules yet). Pointing a VirtualService with
+/// only `tls` rules at a gateway that terminates TLS would trade this warning for
+/// tls-route-behind-terminating-gateway's error, and the like.
+fn takes_the_rules(mesh: &Mesh, namespace: &str, name: &str, service: &VirtualService) -> bool {
+    let has = |kind: RouteKind| match kind {
+        RouteKind::Http => service.http.is_some(),
+        RouteKind::Tls => service.tls.is_some(),
+        RouteKind::Tcp => service.tcp.is_some(),
+    };
+    let no_rules = [RouteKind::Http, RouteKind::Tls, RouteKind::Tcp]
+        .into_iter()
+        .all(|kind| !has(kind));
+    no_rules
+        || mesh
+            .gateways()
+            .filter(|(resource, _)| resource.namespace == namespace && resource.name.value == name)
+            .flat_map(|(_, gateway)| &gateway.servers)
+            .any(|server| has(RouteKind::of(server)))
 }
 
 #[cfg(test)]
@@ -176,5 +202,34 @@ spec:
         );
         let after = before.replace("['gw']", "['istio-system/gw']");
         assert_fix("unknown-gateway", 0, &before, &after);
+    }
+
+    #[test]
+    fn no_fix_points_at_a_gateway_whose_servers_cannot_take_the_rules() {
+        // Found by fuzzing: the one Gateway of that name terminates TLS, the VirtualService
+        // has only `tls` rules, so referring to it traded this warning for an error.
+        check(
+            "unknown-gateway",
+            r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: edge}
+spec:
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: cert}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: ["*.example.com"]
+  gateways: [gw]
+#            ^^ warning: a Gateway `gw` exists in namespace edge
+  tls:
+  - match: [{sniHosts: ["*.example.com"]}]
+    route: [{destination: {host: httpbin.org}}]
+"#,
+        );
     }
 }

@@ -8,15 +8,21 @@ use super::{after_lines_of, delete_lines, indent_before, insert_lines_after, ite
 use super::{line_break, line_start};
 use crate::diagnostic::Edit;
 use crate::source::{Sources, Span};
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// `{…}` or `[…]` rather than block style.
 pub fn is_flow(sources: &Sources, node: &Node) -> bool {
     let text = sources.text(node.span.file);
+    // A block collection starts where its first child does, which may be a bracket too.
+    let first_child = match &node.value {
+        Value::Mapping(entries) => entries.first().map(|entry| &entry.key),
+        Value::Sequence(items) => items.first(),
+        Value::Scalar(_) => None,
+    };
     matches!(
         text.as_bytes().get(node.span.start as usize),
         Some(b'{' | b'[')
-    )
+    ) && first_child.is_none_or(|child| child.span.start != node.span.start)
 }
 
 /// Deletes the entries at `remove` (ascending positions) from a mapping that keeps at least

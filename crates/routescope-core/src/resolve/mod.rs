@@ -15,7 +15,7 @@ use crate::yaml::Node;
 mod servers;
 mod tls;
 
-pub use servers::{ReachedServer, RouteKind, server_label};
+pub use servers::{ReachedServer, RouteKind, has_server_certificate, server_label};
 pub use tls::{Origination, TlsLevel, TlsSetting, all_tls_settings};
 
 /// All resources of one input, the text they came from, and the mesh settings.

@@ -5,7 +5,8 @@ use std::ptr;
 
 use super::{GatewayTarget, Mesh, fqdn, hosts_intersect};
 use crate::model::{Gateway, HttpMatch, Protocol, Resource, Server, Spanned, TlsMatch};
-use crate::model::{TlsRoute, VirtualService};
+use crate::model::{ServerTls, TlsRoute, VirtualService};
+use crate::yaml::Node;
 
 /// The kind of VirtualService rule a Gateway server hands its traffic to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,21 @@ impl RouteKind {
             RouteKind::Tcp => "tcp",
         }
     }
+}
+
+/// The `tls` keys besides `credentialName`, `serverCertificate` and `privateKey` that give a
+/// Gateway server certificates to present (the model leaves them out).
+const OTHER_CERTIFICATE_KEYS: &[&str] = &["credentialNames", "tlsCertificates"];
+
+/// Whether a Gateway server's `tls` settings (and `node`, their YAML mapping) give it a
+/// certificate to present when it terminates TLS: `credentialName`, both `serverCertificate`
+/// and `privateKey`, `credentialNames` or `tlsCertificates`. A key without a value gives none.
+pub fn has_server_certificate(tls: &ServerTls, node: &Node) -> bool {
+    tls.credential_name.is_some()
+        || (tls.server_certificate.is_some() && tls.private_key.is_some())
+        || OTHER_CERTIFICATE_KEYS
+            .iter()
+            .any(|key| node.get(key).is_some_and(|value| !value.is_null()))
 }
 
 /// `Gateway ns/name port 443`, for messages about one server (`port ?` without a number).
