@@ -458,6 +458,19 @@ spec:
         );
     }
 
+    /// The labels of the fixes this check offers on `text`.
+    fn fix_labels(text: &str) -> Vec<String> {
+        crate::analyze(
+            crate::source::Sources::single("gw.yaml", text),
+            crate::settings::MeshSettings::default(),
+        )
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.check == ID)
+        .flat_map(|d| d.fixes.into_iter().map(|f| f.label))
+        .collect()
+    }
+
     #[test]
     fn no_merge_into_or_from_a_gateway_whose_name_is_not_unique() {
         // Found by fuzzing: a second Gateway of the same namespace and name (the later one
@@ -477,17 +490,8 @@ spec:
             gateway("gw2", "two.test.com", "type: internal"),
         ]
         .join("---\n");
-        let analysis = crate::analyze(
-            crate::source::Sources::single("gw.yaml", text),
-            crate::settings::MeshSettings::default(),
-        );
-        let fixes: Vec<&str> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.check == ID)
-            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
-            .collect();
-        assert_eq!(fixes, Vec::<&str>::new());
+        let fixes = fix_labels(&text);
+        assert_eq!(fixes, Vec::<String>::new());
     }
 
     #[test]
@@ -505,16 +509,7 @@ spec:
             gateway("gw3", "two.test.com"),
         ]
         .join("---\n");
-        let analysis = crate::analyze(
-            crate::source::Sources::single("gw.yaml", text),
-            crate::settings::MeshSettings::default(),
-        );
-        let fixes: Vec<&str> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.check == ID)
-            .flat_map(|d| d.fixes.iter().map(|f| f.label.as_str()))
-            .collect();
+        let fixes = fix_labels(&text);
         assert_eq!(
             fixes,
             [
