@@ -2,7 +2,7 @@
 # Installs what building and testing Routescope needs, skipping whatever is already there:
 # the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, cargo-fuzz 0.13.2
 # (the fuzz targets use nightly when rustup has it, else stable; see scripts/fuzz.sh), the npm packages
-# of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt), and with `--browser`
+# of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt, the xz decoder), xz, and with `--browser`
 # Debian's chromium and chromium-driver. Sourced by playground.sh and test.sh.
 set -euo pipefail
 
@@ -31,6 +31,12 @@ fi
 if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
   say "installing the editor's npm packages"
   (cd js && npm ci --no-audit --no-fund)
+fi
+# js/pack-wasm.mjs packs the wasm with xz (Debian's xz-utils, present on most images).
+if ! command -v xz >/dev/null; then
+  say "installing xz-utils"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils
 fi
 # trunk picks the first wasm-opt on PATH: npm's binaryen 132 (Debian's 108 breaks the wasm).
 export PATH="$PWD/js/node_modules/.bin:$PATH"
