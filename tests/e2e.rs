@@ -348,3 +348,23 @@ async fn a_pasted_access_log_line_is_explained_with_the_problems_behind_it() {
         .await;
     assert!(first.as_str().unwrap().contains("double-tls"), "{first}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_build_says_it_could_not_start() {
+    let damaged = support::dist_copy();
+    let packed = std::fs::read_dir(damaged.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with("_bg.wasm.js"))
+        .expect("the packed wasm module");
+    // Valid base64, but not an xz stream: as if the file had been cut short or replaced.
+    std::fs::write(&packed, "export default \"AAAA\";\n").unwrap();
+    let browser = support::browser_serving(damaged.path().to_path_buf()).await;
+    browser.client.goto(&browser.base).await.unwrap();
+    browser
+        .wait(
+            "the page says it could not start",
+            "return (document.querySelector('.boot-error')?.textContent ?? '').startsWith('Routescope could not start in this browser: ')",
+        )
+        .await;
+}

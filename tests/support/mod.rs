@@ -107,13 +107,37 @@ impl Drop for Browser {
 
 /// Starts chromedriver and a fresh headless Chromium profile against a server of `dist/`.
 pub async fn browser() -> Browser {
+    browser_serving(dist()).await
+}
+
+/// A copy of `dist/` in a temporary directory, for a test that damages it.
+pub fn dist_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        std::fs::create_dir_all(copy.path().join(&relative)).unwrap();
+        for entry in std::fs::read_dir(dist().join(&relative)).unwrap() {
+            let entry = entry.unwrap();
+            let path = relative.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(path);
+            } else {
+                std::fs::copy(entry.path(), copy.path().join(path)).unwrap();
+            }
+        }
+    }
+    copy
+}
+
+/// Like [`browser`], against a server of `root`.
+pub async fn browser_serving(root: PathBuf) -> Browser {
     for tool in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             Path::new(tool).exists(),
             "{tool} is missing: install Debian's chromium and chromium-driver (scripts/test.sh does)"
         );
     }
-    let base = serve(dist());
+    let base = serve(root);
     let port = free_port();
     let driver = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
