@@ -165,7 +165,9 @@ impl Session {
         let mut problems: Vec<Problem> = (0..self.diagnostics().len())
             .map(|id| self.problem(id))
             .collect();
-        problems.sort_by_key(|p| (std::cmp::Reverse(p.severity), p.id));
+        routescope_core::order::sort_by_key(&mut problems, |p| {
+            (std::cmp::Reverse(p.severity), p.id)
+        });
         problems
     }
 

@@ -88,7 +88,7 @@ impl Fix {
         applicability: Applicability,
         mut edits: Vec<Edit>,
     ) -> Fix {
-        edits.sort();
+        crate::order::sort(&mut edits);
         edits.dedup();
         for pair in edits.windows(2) {
             let (a, b) = (&pair[0].span, &pair[1].span);
@@ -296,7 +296,7 @@ pub fn merge_fixes<'f>(file: FileId, fixes: impl IntoIterator<Item = &'f Fix>) -
             accepted.extend(edits.into_iter().cloned());
         }
     }
-    accepted.sort();
+    crate::order::sort(&mut accepted);
     accepted
 }
 

@@ -13,6 +13,7 @@ pub mod edits;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod order;
 pub mod resolve;
 pub mod settings;
 pub mod share;
@@ -75,7 +76,7 @@ fn check(sources: Sources, settings: MeshSettings, loaded: load::Loaded) -> Anal
                 .any(|edit| lone_cr.get(edit.span.file.0 as usize) == Some(&true))
         });
     }
-    diagnostics.sort_by(|a, b| {
+    order::sort_by(&mut diagnostics, |a, b| {
         (a.span.file, a.span.start, a.span.end, a.check).cmp(&(
             b.span.file,
             b.span.start,

@@ -537,7 +537,7 @@ impl Reader<'_> {
             .mapping(spec, "selector")
             .map(|s| string_pairs(s.value))
             .unwrap_or_default();
-        selector.sort();
+        crate::order::sort(&mut selector);
         let servers = self
             .items(spec, "servers", |r, server| Server {
                 span: server.span,

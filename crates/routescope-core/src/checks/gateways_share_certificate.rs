@@ -148,7 +148,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         }
     }
     let mut groups: Vec<&Vec<Terminating>> = by_certificate.values().collect();
-    groups.sort_by_key(|group| group[0].at);
+    crate::order::sort_by_key(&mut groups, |group| group[0].at);
     for group in groups {
         for server in group {
             let others: Vec<&Terminating> = group
@@ -179,7 +179,7 @@ fn same_listener(a: &Terminating, b: &Terminating) -> bool {
 
 fn sorted_hosts(server: &Server) -> Vec<&str> {
     let mut hosts: Vec<&str> = server.host_values().map(|h| h.value.as_str()).collect();
-    hosts.sort_unstable();
+    crate::order::sort(&mut hosts);
     hosts
 }
 

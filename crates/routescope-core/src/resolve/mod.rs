@@ -312,7 +312,7 @@ impl Mesh {
                 })
                 .collect();
             // The most specific wildcard (longest) wins.
-            wildcards.sort_by_key(|(_, rule)| {
+            crate::order::sort_by_key(&mut wildcards, |(_, rule)| {
                 std::cmp::Reverse(rule.host.as_ref().map_or(0, |h| h.value.len()))
             });
             wildcards
