@@ -8,7 +8,7 @@ use routescope_core::load::DocumentCache;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
 use routescope_core::topology::{self, TrafficGraph};
-use routescope_core::{Analysis, analyze_cached, diff, fix_all};
+use routescope_core::{Analysis, analyze_cached, diff, fix_all, reanalyze_cached};
 use std::sync::OnceLock;
 
 /// The editor's text is one file of this name.
@@ -78,9 +78,15 @@ impl Session {
         }
     }
 
-    /// Analyses a new text or new settings; unchanged documents are not parsed again.
+    /// Analyses a new text or new settings; unchanged documents are not parsed again, and
+    /// those that did not move keep their resources.
     pub fn update(&mut self, text: String, settings: MeshSettings) {
-        self.analysis = analyze_cached(Sources::single(FILE_NAME, text), settings, &mut self.cache);
+        reanalyze_cached(
+            &mut self.analysis,
+            Sources::single(FILE_NAME, text),
+            settings,
+            &mut self.cache,
+        );
         (self.utf16, self.lines) = positions(&self.analysis);
         self.graph = OnceLock::new();
     }

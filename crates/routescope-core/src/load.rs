@@ -31,18 +31,39 @@ impl Loaded {
 
 /// Loads every file. Limits on the whole input are enforced here.
 pub fn load(sources: &Sources, default_namespace: &str) -> Loaded {
-    load_with(sources, default_namespace, yaml::parse_documents)
+    load_with(sources, |text, file_text, file, base| {
+        let parsed = yaml::parse_documents(text, file, base);
+        build_document(parsed, file_text, file, default_namespace)
+    })
 }
 
 /// Parsed documents kept between analyses of a changing text: the playground analyses on
-/// every keystroke, and a document whose text did not change is not parsed again.
+/// every keystroke, and a document whose text did not change is not parsed again. With
+/// [`DocumentCache::recycle`], a document that did not move either keeps the resources built
+/// from it, so a keystroke costs the edited document, not a copy of every other one.
 #[derive(Default)]
 pub struct DocumentCache {
     /// Document text → its parse, with spans as if it started at byte 0 of file 0.
     parsed: HashMap<String, Parsed>,
+    /// The documents of the last load, in input order.
+    last: Vec<Built>,
+    /// Documents of the last load whose resources came back through `recycle`, by where
+    /// they start.
+    recycled: HashMap<(FileId, usize), Built>,
 }
 
 type Parsed = Result<Vec<Node>, YamlError>;
+
+/// What one document at one place of the input loaded into.
+struct Built {
+    file: FileId,
+    base: usize,
+    text: String,
+    default_namespace: String,
+    /// How many resources it gave, in the order `load` returned them.
+    resources: usize,
+    loaded: Loaded,
+}
 
 impl DocumentCache {
     pub fn new() -> DocumentCache {
@@ -57,38 +78,81 @@ impl DocumentCache {
     pub fn is_empty(&self) -> bool {
         self.parsed.is_empty()
     }
+
+    /// Takes back the resources of the last load (all of them, in the order it returned
+    /// them), so that the next load reuses those of the documents that did not change or move
+    /// instead of building them again. Anything else is dropped.
+    pub fn recycle(&mut self, mut resources: Vec<Resource>) {
+        self.recycled.clear();
+        let last = std::mem::take(&mut self.last);
+        if resources.len() != last.iter().map(|built| built.resources).sum::<usize>() {
+            return;
+        }
+        for mut built in last.into_iter().rev() {
+            built.loaded.resources = resources.split_off(resources.len() - built.resources);
+            self.recycled.insert((built.file, built.base), built);
+        }
+    }
 }
 
-/// [`load`], parsing only the documents the cache does not hold. The cache keeps just the
-/// documents of this input afterwards.
+/// [`load`], parsing only the documents the cache does not hold, and building resources only
+/// for the documents it does not hold at the same place (see [`DocumentCache::recycle`]). The
+/// cache keeps just the documents of this input afterwards.
 pub fn load_cached(
     sources: &Sources,
     default_namespace: &str,
     cache: &mut DocumentCache,
 ) -> Loaded {
     let mut previous = std::mem::take(&mut cache.parsed);
-    load_with(sources, default_namespace, |text, file, base| {
-        let parsed = match cache.parsed.get(text) {
-            Some(parsed) => parsed,
-            None => {
-                let parsed = previous
-                    .remove(text)
-                    .unwrap_or_else(|| yaml::parse_documents(text, FileId(0), 0));
-                cache.parsed.entry(text.to_string()).or_insert(parsed)
+    let mut recycled = std::mem::take(&mut cache.recycled);
+    cache.last.clear();
+    load_with(sources, |text, file_text, file, base| {
+        let mut built = match recycled.remove(&(file, base)) {
+            Some(built) if built.text == text && built.default_namespace == default_namespace => {
+                if let Some((text, parsed)) = previous.remove_entry(text) {
+                    cache.parsed.insert(text, parsed);
+                }
+                built
+            }
+            _ => {
+                let parsed = match cache.parsed.get(text) {
+                    Some(parsed) => parsed,
+                    None => {
+                        let parsed = previous
+                            .remove(text)
+                            .unwrap_or_else(|| yaml::parse_documents(text, FileId(0), 0));
+                        cache.parsed.entry(text.to_string()).or_insert(parsed)
+                    }
+                };
+                let delta = base as u32;
+                let rebased = match parsed {
+                    Ok(roots) => Ok(roots.iter().map(|root| root.rebased(file, delta)).collect()),
+                    Err(error) => Err(error.rebased(file, delta)),
+                };
+                let loaded = build_document(rebased, file_text, file, default_namespace);
+                Built {
+                    file,
+                    base,
+                    text: text.to_string(),
+                    default_namespace: default_namespace.to_string(),
+                    resources: loaded.resources.len(),
+                    loaded,
+                }
             }
         };
-        let delta = base as u32;
-        match parsed {
-            Ok(roots) => Ok(roots.iter().map(|root| root.rebased(file, delta)).collect()),
-            Err(error) => Err(error.rebased(file, delta)),
-        }
+        let loaded = Loaded {
+            resources: std::mem::take(&mut built.loaded.resources),
+            diagnostics: built.loaded.diagnostics.clone(),
+        };
+        cache.last.push(built);
+        loaded
     })
 }
 
+/// Loads every document with `document(its text, its file's text, its file, where it starts)`.
 fn load_with(
     sources: &Sources,
-    default_namespace: &str,
-    mut parse: impl FnMut(&str, FileId, usize) -> Parsed,
+    mut document: impl FnMut(&str, &str, FileId, usize) -> Loaded,
 ) -> Loaded {
     let total: usize = sources.iter().map(|(_, file)| file.text.len()).sum();
     if total > MAX_INPUT_BYTES {
@@ -126,12 +190,11 @@ fn load_with(
                 ));
                 return loaded;
             }
-            let parsed = parse(&source.text[range.clone()], file, range.start);
-            loaded.extend(build_document(
-                parsed,
+            loaded.extend(document(
+                &source.text[range.clone()],
                 &source.text,
                 file,
-                default_namespace,
+                range.start,
             ));
         }
     }
@@ -933,6 +996,45 @@ mod tests {
             load(&sources, "default")
         );
         assert_eq!(cache.len(), 3, "the old first document was dropped");
+    }
+
+    #[test]
+    fn recycled_resources_are_reused_only_where_a_document_neither_changed_nor_moved() {
+        let first = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n---\nb: [\n";
+        let edits = [
+            // Typing in the last document: the first two are reused.
+            first.replacen("b: [", "b: [1]", 1),
+            // Growing the first document moves the second: it is built again at its new place.
+            first.replacen("name: a", "name: abc", 1),
+            // The same documents in another order.
+            first.replacen("name: a", "name: b", 1).replacen(
+                "name: b}\n---\nb",
+                "name: a}\n---\nb",
+                1,
+            ),
+            first.to_string(),
+        ];
+        let mut cache = DocumentCache::new();
+        let mut loaded = load_cached(&Sources::single("t", first), "default", &mut cache);
+        for text in &edits {
+            let sources = Sources::single("t", text.as_str());
+            cache.recycle(std::mem::take(&mut loaded.resources));
+            loaded = load_cached(&sources, "default", &mut cache);
+            assert_eq!(
+                loaded,
+                load(&sources, "default"),
+                "after recycling, for {text:?}"
+            );
+        }
+        // Another default namespace changes every resource without a namespace.
+        let sources = Sources::single("t", first);
+        cache.recycle(std::mem::take(&mut loaded.resources));
+        loaded = load_cached(&sources, "other", &mut cache);
+        assert_eq!(loaded, load(&sources, "other"));
+        assert_eq!(loaded.resources[0].namespace, "other");
+        // Resources from elsewhere are dropped, not mixed in.
+        cache.recycle(load_text("apiVersion: v1\nkind: Service\nmetadata: {name: z}\n").resources);
+        assert_eq!(load_cached(&sources, "other", &mut cache), loaded);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::load::DocumentCache;
 use crate::model::MtlsMode;
 use crate::settings::MeshSettings;
 use crate::source::{LineIndex, Sources, Span, Utf16Map};
-use crate::{Analysis, analyze, analyze_cached, fix_all, share, verify_fix};
+use crate::{Analysis, analyze, analyze_cached, fix_all, reanalyze_cached, share, verify_fix};
 
 /// Each input is analysed twice: with Istio's defaults, and with the settings that turn the
 /// most checks' branches the other way (STRICT mTLS, no auto-mTLS, a complete input).
@@ -32,20 +32,30 @@ pub fn sources_of(text: &str) -> Sources {
 }
 
 /// Analyses `sources` as the CLI does and as the playground does (with a document cache,
-/// cold and warm): both must give the same diagnostics, and every span must be usable (see
+/// cold, warm, and warm with the last analysis's resources recycled): all must give the same
+/// diagnostics, and every span must be usable (see
 /// [`spans_are_usable`]).
 pub fn analysis_is_sound(sources: &Sources, settings: &MeshSettings) -> Result<Analysis, String> {
     let analysis = analyze(sources.clone(), settings.clone());
     spans_are_usable(&analysis)?;
-    let mut cache = DocumentCache::new();
-    for round in ["cold", "warm"] {
-        let cached = analyze_cached(sources.clone(), settings.clone(), &mut cache);
-        if cached.diagnostics != analysis.diagnostics {
-            return Err(format!(
+    let same = |round: &str, cached: &Analysis| {
+        if cached.diagnostics == analysis.diagnostics
+            && cached.mesh.resources == analysis.mesh.resources
+        {
+            Ok(())
+        } else {
+            Err(format!(
                 "analyze_cached with a {round} cache differs from analyze"
-            ));
+            ))
         }
-    }
+    };
+    let mut cache = DocumentCache::new();
+    let mut cached = analyze_cached(sources.clone(), settings.clone(), &mut cache);
+    same("cold", &cached)?;
+    cached = analyze_cached(sources.clone(), settings.clone(), &mut cache);
+    same("warm", &cached)?;
+    reanalyze_cached(&mut cached, sources.clone(), settings.clone(), &mut cache);
+    same("recycled", &cached)?;
     Ok(analysis)
 }
 
