@@ -80,7 +80,12 @@ fn check(sources: Sources, settings: MeshSettings, loaded: load::Loaded) -> Anal
     let lone_cr: Vec<bool> = mesh
         .sources
         .iter()
-        .map(|(_, source)| source.text.replace("\r\n", "").contains('\r'))
+        .map(|(_, source)| {
+            // Without copying the text: this runs on every keystroke.
+            let text = &source.text;
+            text.match_indices('\r')
+                .any(|(at, _)| !text[at + 1..].starts_with('\n'))
+        })
         .collect();
     for diagnostic in &mut diagnostics {
         diagnostic.fixes.retain(|fix| {
