@@ -47,14 +47,14 @@ pub struct DocumentCache {
     parsed: HashMap<String, Parsed>,
     /// The documents of the last load, in input order.
     last: Vec<Built>,
-    /// Documents of the last load whose resources came back through `recycle`, by where
-    /// they start.
-    recycled: HashMap<(FileId, usize), Built>,
+    /// Documents of the last load with the resources `recycle` gave back, by where they start.
+    recycled: HashMap<(FileId, usize), (Built, Vec<Resource>)>,
 }
 
 type Parsed = Result<Vec<Node>, YamlError>;
 
-/// What one document at one place of the input loaded into.
+/// One document at one place of the input, and what loading it reported. Its resources live
+/// in the analysis until `recycle` gives them back.
 struct Built {
     file: FileId,
     base: usize,
@@ -62,7 +62,7 @@ struct Built {
     default_namespace: String,
     /// How many resources it gave, in the order `load` returned them.
     resources: usize,
-    loaded: Loaded,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl DocumentCache {
@@ -88,9 +88,9 @@ impl DocumentCache {
         if resources.len() != last.iter().map(|built| built.resources).sum::<usize>() {
             return;
         }
-        for mut built in last.into_iter().rev() {
-            built.loaded.resources = resources.split_off(resources.len() - built.resources);
-            self.recycled.insert((built.file, built.base), built);
+        for built in last.into_iter().rev() {
+            let own = resources.split_off(resources.len() - built.resources);
+            self.recycled.insert((built.file, built.base), (built, own));
         }
     }
 }
@@ -107,12 +107,14 @@ pub fn load_cached(
     let mut recycled = std::mem::take(&mut cache.recycled);
     cache.last.clear();
     load_with(sources, |text, file_text, file, base| {
-        let mut built = match recycled.remove(&(file, base)) {
-            Some(built) if built.text == text && built.default_namespace == default_namespace => {
+        let (built, resources) = match recycled.remove(&(file, base)) {
+            Some((built, resources))
+                if built.text == text && built.default_namespace == default_namespace =>
+            {
                 if let Some((text, parsed)) = previous.remove_entry(text) {
                     cache.parsed.insert(text, parsed);
                 }
-                built
+                (built, resources)
             }
             _ => {
                 let parsed = match cache.parsed.get(text) {
@@ -130,22 +132,23 @@ pub fn load_cached(
                     Err(error) => Err(error.rebased(file, delta)),
                 };
                 let loaded = build_document(rebased, file_text, file, default_namespace);
-                Built {
+                let built = Built {
                     file,
                     base,
                     text: text.to_string(),
                     default_namespace: default_namespace.to_string(),
                     resources: loaded.resources.len(),
-                    loaded,
-                }
+                    diagnostics: loaded.diagnostics,
+                };
+                (built, loaded.resources)
             }
         };
-        let loaded = Loaded {
-            resources: std::mem::take(&mut built.loaded.resources),
-            diagnostics: built.loaded.diagnostics.clone(),
-        };
+        let diagnostics = built.diagnostics.clone();
         cache.last.push(built);
-        loaded
+        Loaded {
+            resources,
+            diagnostics,
+        }
     })
 }
 
@@ -1001,40 +1004,55 @@ mod tests {
     #[test]
     fn recycled_resources_are_reused_only_where_a_document_neither_changed_nor_moved() {
         let first = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n---\nb: [\n";
-        let edits = [
-            // Typing in the last document: the first two are reused.
-            first.replacen("b: [", "b: [1]", 1),
-            // Growing the first document moves the second: it is built again at its new place.
-            first.replacen("name: a", "name: abc", 1),
-            // The same documents in another order.
-            first.replacen("name: a", "name: b", 1).replacen(
-                "name: b}\n---\nb",
-                "name: a}\n---\nb",
-                1,
-            ),
-            first.to_string(),
-        ];
+        // Where each resource's name lives: a reused resource is moved, not rebuilt, so it
+        // keeps its allocation (a rebuilt one is made while the old one is still alive).
+        let names = |loaded: &Loaded| -> Vec<*const u8> {
+            loaded
+                .resources
+                .iter()
+                .map(|r| r.name.value.as_ptr())
+                .collect()
+        };
         let mut cache = DocumentCache::new();
         let mut loaded = load_cached(&Sources::single("t", first), "default", &mut cache);
-        for text in &edits {
-            let sources = Sources::single("t", text.as_str());
+        let mut reload = |loaded: &mut Loaded, text: &str, namespace: &str| {
+            let sources = Sources::single("t", text);
             cache.recycle(std::mem::take(&mut loaded.resources));
-            loaded = load_cached(&sources, "default", &mut cache);
+            *loaded = load_cached(&sources, namespace, &mut cache);
             assert_eq!(
-                loaded,
-                load(&sources, "default"),
+                *loaded,
+                load(&sources, namespace),
                 "after recycling, for {text:?}"
             );
-        }
+        };
+
+        // Typing in the last document: the other two are reused.
+        let before = names(&loaded);
+        reload(&mut loaded, &first.replacen("b: [", "b: [1]", 1), "default");
+        assert_eq!(names(&loaded), before);
+        // Growing the first document moves the second: both are built again.
+        reload(
+            &mut loaded,
+            &first.replacen("name: a", "name: abc", 1),
+            "default",
+        );
+        let after = names(&loaded);
+        assert!(after[0] != before[0] && after[1] != before[1]);
+        // The same places with the texts swapped: built again, not mixed up.
+        let swapped = first
+            .replacen("name: a", "name: x", 1)
+            .replacen("name: b", "name: a", 1)
+            .replacen("name: x", "name: b", 1);
+        reload(&mut loaded, &swapped, "default");
         // Another default namespace changes every resource without a namespace.
-        let sources = Sources::single("t", first);
-        cache.recycle(std::mem::take(&mut loaded.resources));
-        loaded = load_cached(&sources, "other", &mut cache);
-        assert_eq!(loaded, load(&sources, "other"));
+        reload(&mut loaded, first, "other");
         assert_eq!(loaded.resources[0].namespace, "other");
         // Resources from elsewhere are dropped, not mixed in.
         cache.recycle(load_text("apiVersion: v1\nkind: Service\nmetadata: {name: z}\n").resources);
-        assert_eq!(load_cached(&sources, "other", &mut cache), loaded);
+        assert_eq!(
+            load_cached(&Sources::single("t", first), "other", &mut cache),
+            loaded
+        );
     }
 
     #[test]

@@ -33,8 +33,7 @@ pub fn sources_of(text: &str) -> Sources {
 
 /// Analyses `sources` as the CLI does and as the playground does (with a document cache,
 /// cold, warm, and warm with the last analysis's resources recycled): all must give the same
-/// diagnostics, and every span must be usable (see
-/// [`spans_are_usable`]).
+/// diagnostics and resources, and every span must be usable (see [`spans_are_usable`]).
 pub fn analysis_is_sound(sources: &Sources, settings: &MeshSettings) -> Result<Analysis, String> {
     let analysis = analyze(sources.clone(), settings.clone());
     spans_are_usable(&analysis)?;
