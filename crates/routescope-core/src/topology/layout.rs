@@ -98,21 +98,49 @@ pub fn crossings(graph: &TrafficGraph, layout: &Layout) -> usize {
     count(&neighbours, &layout.columns, &rank)
 }
 
-/// Each node's neighbours in the column before and the column after.
+/// Each node's neighbours in the column before and the column after, as two adjacency lists
+/// packed into flat arrays (one allocation each rather than one per node).
 struct Neighbours {
-    before: Vec<Vec<usize>>,
-    after: Vec<Vec<usize>>,
+    before: Adjacency,
+    after: Adjacency,
 }
 
 impl Neighbours {
     fn of(graph: &TrafficGraph) -> Neighbours {
-        let mut before = vec![Vec::new(); graph.nodes.len()];
-        let mut after = vec![Vec::new(); graph.nodes.len()];
-        for edge in &graph.edges {
-            after[edge.from].push(edge.to);
-            before[edge.to].push(edge.from);
+        let ends = || graph.edges.iter().map(|edge| (edge.from, edge.to));
+        Neighbours {
+            before: Adjacency::new(graph.nodes.len(), ends().map(|(from, to)| (to, from))),
+            after: Adjacency::new(graph.nodes.len(), ends()),
         }
-        Neighbours { before, after }
+    }
+}
+
+/// Node `n`'s neighbours are `targets[starts[n]..starts[n + 1]]`, in edge order.
+struct Adjacency {
+    starts: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+impl Adjacency {
+    fn new(nodes: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Adjacency {
+        let mut starts = vec![0; nodes + 1];
+        for (node, _) in pairs.clone() {
+            starts[node + 1] += 1;
+        }
+        for node in 0..nodes {
+            starts[node + 1] += starts[node];
+        }
+        let mut filled = starts.clone();
+        let mut targets = vec![0; starts[nodes]];
+        for (node, target) in pairs {
+            targets[filled[node]] = target;
+            filled[node] += 1;
+        }
+        Adjacency { starts, targets }
+    }
+
+    fn of(&self, node: usize) -> &[usize] {
+        &self.targets[self.starts[node]..self.starts[node + 1]]
     }
 }
 
@@ -128,45 +156,49 @@ fn ranks(nodes: usize, columns: &[Vec<usize>]) -> Vec<usize> {
 
 /// Orders a column by the mean rank of each node's neighbours in `towards` (nodes without any
 /// keep their place); ties keep the current order.
-fn reorder(column: &mut [usize], rank: &mut [usize], towards: &[Vec<usize>]) {
-    // Keys scaled by the neighbour count keep the arithmetic in integers.
-    let key = |node: usize, rank: &[usize]| -> (u64, usize) {
-        let neighbours = &towards[node];
-        let mean = if neighbours.is_empty() {
-            rank[node] as u64 * 1024
-        } else {
-            neighbours
-                .iter()
-                .map(|&n| rank[n] as u64 * 1024)
-                .sum::<u64>()
-                / neighbours.len() as u64
-        };
-        (mean, rank[node])
-    };
-    let mut keyed: Vec<((u64, usize), usize)> =
-        column.iter().map(|&node| (key(node, rank), node)).collect();
-    keyed.sort();
-    for (row, (_, node)) in keyed.into_iter().enumerate() {
+fn reorder(column: &mut [usize], rank: &mut [usize], towards: &Adjacency) {
+    // Keys scaled by the neighbour count keep the arithmetic in integers; the current row in
+    // the low half breaks ties and, being unique, tells which node a sorted key belongs to.
+    let mut keys: Vec<u128> = column
+        .iter()
+        .enumerate()
+        .map(|(row, &node)| {
+            let neighbours = towards.of(node);
+            let mean = if neighbours.is_empty() {
+                row as u64 * 1024
+            } else {
+                neighbours
+                    .iter()
+                    .map(|&n| rank[n] as u64 * 1024)
+                    .sum::<u64>()
+                    / neighbours.len() as u64
+            };
+            (u128::from(mean) << 64) | row as u128
+        })
+        .collect();
+    keys.sort_unstable();
+    let before = column.to_vec();
+    for (row, key) in keys.into_iter().enumerate() {
+        let node = before[key as u64 as usize];
         column[row] = node;
         rank[node] = row;
     }
 }
 
 /// Total crossings between every pair of neighbouring columns: for the edges between two
-/// columns sorted by their left end, the crossings are the inversions of their right ends.
+/// columns ordered by their left end (then right end), the crossings are the inversions of
+/// their right ends.
 fn count(neighbours: &Neighbours, columns: &[Vec<usize>], rank: &[usize]) -> usize {
+    let mut rights = Vec::new();
     let mut total = 0;
     for column in &columns[..columns.len() - 1] {
-        let mut ends: Vec<(usize, usize)> = column
-            .iter()
-            .flat_map(|&node| {
-                neighbours.after[node]
-                    .iter()
-                    .map(move |&next| (rank[node], rank[next]))
-            })
-            .collect();
-        ends.sort_unstable();
-        let rights: Vec<usize> = ends.into_iter().map(|(_, right)| right).collect();
+        rights.clear();
+        // A column lists its nodes by rank, so only each node's own ends need sorting.
+        for &node in column {
+            let first = rights.len();
+            rights.extend(neighbours.after.of(node).iter().map(|&next| rank[next]));
+            rights[first..].sort_unstable();
+        }
         total += inversions(&rights);
     }
     total
@@ -225,8 +257,9 @@ fn pair_crossings(upper: &[usize], lower: &[usize], rank: &[usize]) -> usize {
 /// Swaps neighbouring nodes of a column while a swap lowers the crossings on both sides.
 fn swap_neighbours(columns: &mut [Vec<usize>], rank: &mut [usize], neighbours: &Neighbours) {
     let cost = |upper: usize, lower: usize, rank: &[usize]| {
-        pair_crossings(&neighbours.before[upper], &neighbours.before[lower], rank)
-            + pair_crossings(&neighbours.after[upper], &neighbours.after[lower], rank)
+        let (before, after) = (&neighbours.before, &neighbours.after);
+        pair_crossings(before.of(upper), before.of(lower), rank)
+            + pair_crossings(after.of(upper), after.of(lower), rank)
     };
     // Each pass lowers the total or stops; hubs make late passes costly for little, so a few.
     for _ in 0..SWAP_PASSES {
