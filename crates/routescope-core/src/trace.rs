@@ -7,9 +7,9 @@
 use std::fmt;
 
 use crate::model::{HttpMatch, MatchKind, Protocol, Resource, Server, Spanned};
-use crate::resolve::{GatewayTarget, Mesh, RouteKind, fqdn, host_covers};
+use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn, host_covers};
 use crate::source::Span;
-use crate::topology::{DestinationPath, Matches, Rule, Stage, Wire, keys, rules};
+use crate::topology::{DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules};
 
 /// Where the request starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -369,7 +369,7 @@ impl<'m> Tracer<'m, '_> {
                 gateway.label(),
                 url.port
             ),
-            (!on_port.is_empty()).then(|| keys::outside_client(Some(url.port))),
+            (!on_port.is_empty()).then(|| NodeKey::OutsideClient(Some(url.port)).text()),
             self.client_wire(),
         );
         if on_port.is_empty() {
@@ -492,7 +492,7 @@ impl<'m> Tracer<'m, '_> {
                 detail.join(", "),
                 hosts.join(", ")
             ),
-            Some(keys::gateway_listener(gateway, index)),
+            Some(NodeKey::gateway_listener(gateway, index).text()),
             Some(server.span),
         );
     }
@@ -556,7 +556,7 @@ impl<'m> Tracer<'m, '_> {
                             rule.kind.key(),
                             rule.index
                         ),
-                        Some(keys::rule(resource, rule.kind, rule.index)),
+                        Some(NodeKey::rule(resource, rule.kind, rule.index).text()),
                         Some(rule.list_key.unwrap_or(rule.span)),
                     );
                     continue;
@@ -600,7 +600,7 @@ impl<'m> Tracer<'m, '_> {
                             resource.label(),
                             rule.index
                         ),
-                        Some(keys::rule(resource, rule.kind, rule.index)),
+                        Some(NodeKey::rule(resource, rule.kind, rule.index).text()),
                         Some(rule.list_key.unwrap_or(rule.span)),
                     );
                     continue;
@@ -637,7 +637,7 @@ impl<'m> Tracer<'m, '_> {
         verdict: Result<(), String>,
     ) -> Option<End> {
         let name = format!("{} {}[{}]", resource.label(), rule.kind.key(), rule.index);
-        let node = Some(keys::rule(resource, rule.kind, rule.index));
+        let node = Some(NodeKey::rule(resource, rule.kind, rule.index).text());
         match verdict {
             Err(reason) => {
                 self.step(
@@ -762,7 +762,7 @@ impl<'m> Tracer<'m, '_> {
                 "A pod in namespace {namespace} sends {speaks} to {}:{}.",
                 url.host, url.port
             ),
-            Some(keys::MESH_CLIENT.to_string()),
+            Some(NodeKey::MeshClient.text()),
             self.client_wire(),
         );
         let listener_port = mesh.is_declared(&url.host, namespace).then_some(url.port);
@@ -787,7 +787,7 @@ impl<'m> Tracer<'m, '_> {
                 "The sidecar's outbound listener on port {} takes it: {declared_as}.",
                 url.port
             ),
-            node: Some(keys::sidecar_listener(listener_port)),
+            node: Some(NodeKey::SidecarListener(listener_port).text()),
             span: declared.as_ref().map(|declared| declared.protocol_span),
             wire: None,
         });
@@ -850,7 +850,13 @@ impl<'m> Tracer<'m, '_> {
                 "No VirtualService routes {}: the default route sends it to the host as addressed.",
                 url.host
             ),
-            Some(keys::default_rule(&host, listener_port)),
+            Some(
+                NodeKey::DefaultRule {
+                    host: Fqdn::of(&url.host, namespace),
+                    port: listener_port,
+                }
+                .text(),
+            ),
             None,
         );
         let wire = self.client_wire();
@@ -951,7 +957,7 @@ impl<'m> Tracer<'m, '_> {
         self.step(
             Stage::Destination,
             format!("Destination {host}:{}{subset_text}.", path.port_text()),
-            Some(path.destination_key()),
+            Some(path.destination_key().text()),
             span,
         );
         if let Some(subset) = subset {
@@ -1000,7 +1006,12 @@ impl<'m> Tracer<'m, '_> {
                 None,
             ),
         };
-        self.step(Stage::Policy, policy.0, Some(path.policy_key()), policy.1);
+        self.step(
+            Stage::Policy,
+            policy.0,
+            Some(path.policy_key().text()),
+            policy.1,
+        );
         let (port_label, port_detail) = path.port_text_and_detail();
         let port_span = path
             .declared
@@ -1009,7 +1020,7 @@ impl<'m> Tracer<'m, '_> {
         self.step(
             Stage::Port,
             format!("Port {port_label} ({port_detail})."),
-            Some(path.port_key()),
+            Some(path.port_key().text()),
             port_span,
         );
         let pod_port = match self.request.origin {
@@ -1028,7 +1039,7 @@ impl<'m> Tracer<'m, '_> {
                 path.upstream_detail(),
                 path.wire_out.describe()
             ),
-            node: Some(path.upstream_key()),
+            node: Some(path.upstream_key().text()),
             span: None,
             wire: Some(path.wire_out),
         });

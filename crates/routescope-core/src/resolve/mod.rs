@@ -16,7 +16,7 @@ mod servers;
 mod tls;
 
 pub use servers::{ReachedServer, RouteKind, has_server_certificate, server_label};
-pub use tls::{Origination, TlsLevel, TlsSetting, all_tls_settings};
+pub use tls::{Origination, TlsLevel, TlsPlace, TlsSetting, all_tls_settings};
 
 /// All resources of one input, the text they came from, and the mesh settings.
 pub struct Mesh {
@@ -51,8 +51,8 @@ pub enum GatewayTarget<'m> {
     Mesh,
     Found(&'m Resource, &'m Gateway),
     Missing {
-        namespace: String,
-        name: String,
+        namespace: &'m str,
+        name: &'m str,
     },
 }
 
@@ -238,7 +238,11 @@ impl Mesh {
     }
 
     /// Resolves a gateway reference written in a resource of namespace `namespace`.
-    pub fn gateway_target(&self, reference: &str, namespace: &str) -> GatewayTarget<'_> {
+    pub fn gateway_target<'a>(
+        &'a self,
+        reference: &'a str,
+        namespace: &'a str,
+    ) -> GatewayTarget<'a> {
         if reference == "mesh" {
             return GatewayTarget::Mesh;
         }
@@ -265,8 +269,8 @@ impl Mesh {
                 }
             }
             None => GatewayTarget::Missing {
-                namespace: gateway_namespace.to_string(),
-                name: name.to_string(),
+                namespace: gateway_namespace,
+                name,
             },
         }
     }
@@ -419,8 +423,8 @@ impl Mesh {
 
     /// The namespace a workload behind `host` runs in: `name.ns.svc.cluster.local` says it.
     pub fn host_namespace<'h>(host: &'h str, namespace: &'h str) -> &'h str {
-        host.strip_suffix(".svc.cluster.local")
-            .and_then(|rest| rest.split('.').nth(1))
+        Fqdn::of(host, namespace)
+            .cluster_namespace()
             .unwrap_or(namespace)
     }
 
@@ -467,10 +471,67 @@ pub fn applies_to_mesh(service: &VirtualService) -> bool {
 /// Expands a short host name (`reviews`) to `reviews.<namespace>.svc.cluster.local`; names
 /// with a dot and wildcards are kept as written.
 pub fn fqdn(host: &str, namespace: &str) -> String {
-    if host.contains('.') || host.contains('*') {
-        host.to_string()
-    } else {
-        format!("{host}.{namespace}.svc.cluster.local")
+    Fqdn::of(host, namespace).to_text()
+}
+
+/// A host's fully qualified name without building its text: two are equal exactly when their
+/// texts are, so the traffic graph keys nodes by it without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fqdn<'a> {
+    /// The whole name, or its first label when `namespace` is set.
+    name: &'a str,
+    /// Set for `name.namespace.svc.cluster.local`.
+    namespace: Option<&'a str>,
+}
+
+const CLUSTER_SUFFIX: &str = ".svc.cluster.local";
+
+impl<'a> Fqdn<'a> {
+    /// [`fqdn`]'s name for `host` written in `namespace`.
+    pub fn of(host: &'a str, namespace: &'a str) -> Fqdn<'a> {
+        if !host.contains('.') && !host.contains('*') {
+            return Fqdn {
+                name: host,
+                namespace: Some(namespace),
+            };
+        }
+        // Written out in full, a cluster name is the same as its short form.
+        match host
+            .strip_suffix(CLUSTER_SUFFIX)
+            .and_then(|rest| rest.split_once('.'))
+        {
+            Some((name, namespace)) => Fqdn {
+                name,
+                namespace: Some(namespace),
+            },
+            None => Fqdn {
+                name: host,
+                namespace: None,
+            },
+        }
+    }
+
+    /// The text, in one allocation.
+    pub fn to_text(self) -> String {
+        match self.namespace {
+            Some(namespace) => [self.name, ".", namespace, CLUSTER_SUFFIX].concat(),
+            None => self.name.to_string(),
+        }
+    }
+
+    /// The namespace of a cluster name (`reviews.prod.svc.cluster.local`: `prod`).
+    pub fn cluster_namespace(self) -> Option<&'a str> {
+        self.namespace
+            .map(|namespace| namespace.split('.').next().unwrap_or(namespace))
+    }
+}
+
+impl std::fmt::Display for Fqdn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.namespace {
+            Some(namespace) => write!(f, "{}.{namespace}{CLUSTER_SUFFIX}", self.name),
+            None => f.write_str(self.name),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::model::{ServerTls, TlsRoute, VirtualService};
 use crate::yaml::Node;
 
 /// The kind of VirtualService rule a Gateway server hands its traffic to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RouteKind {
     Http,
     Tls,

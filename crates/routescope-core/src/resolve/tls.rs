@@ -6,7 +6,7 @@ use super::Mesh;
 use crate::model::{ClientTls, DestinationRule, Field, Resource, TrafficPolicy};
 
 /// Where a TLS setting of a DestinationRule sits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TlsLevel {
     Top,
     Port(u32),
@@ -23,15 +23,44 @@ pub struct TlsSetting<'d> {
     pub subset: Option<&'d str>,
 }
 
-impl TlsSetting<'_> {
+impl<'d> TlsSetting<'d> {
     /// Where the setting sits, for messages (empty at the top level).
-    pub fn place(&self) -> String {
+    pub fn place(&self) -> TlsPlace<'d> {
+        let subset = match self.level {
+            TlsLevel::Top | TlsLevel::Port(_) => None,
+            TlsLevel::Subset | TlsLevel::SubsetPort(_) => self.subset,
+        };
+        TlsPlace {
+            level: self.level,
+            subset,
+        }
+    }
+}
+
+/// Where a TLS setting sits, as messages say it (` for port 443`, nothing at the top level);
+/// compared and hashed without building the text (equal exactly when the texts are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TlsPlace<'d> {
+    level: TlsLevel,
+    subset: Option<&'d str>,
+}
+
+impl TlsPlace<'_> {
+    /// The top level, which messages leave unsaid.
+    pub const TOP: TlsPlace<'static> = TlsPlace {
+        level: TlsLevel::Top,
+        subset: None,
+    };
+}
+
+impl std::fmt::Display for TlsPlace<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let subset = self.subset.unwrap_or_default();
         match self.level {
-            TlsLevel::Top => String::new(),
-            TlsLevel::Port(port) => format!(" for port {port}"),
-            TlsLevel::Subset => format!(" in subset `{subset}`"),
-            TlsLevel::SubsetPort(port) => format!(" in subset `{subset}` for port {port}"),
+            TlsLevel::Top => Ok(()),
+            TlsLevel::Port(port) => write!(f, " for port {port}"),
+            TlsLevel::Subset => write!(f, " in subset `{subset}`"),
+            TlsLevel::SubsetPort(port) => write!(f, " in subset `{subset}` for port {port}"),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! upstream. Pieces that take no traffic (rules of a missing Gateway, `tls` rules behind a
 //! terminating server) stay in the graph as dead ends with the reason.
 
+pub mod keys;
 mod layout;
 mod path;
 mod render;
@@ -16,9 +17,12 @@ mod rules;
 mod wire;
 
 use std::collections::HashSet;
+use std::fmt::Write;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
+pub use keys::NodeKey;
+use keys::{PortText, short_text};
 pub use layout::{Layout, NodeBox, crossings, layout};
 pub use path::DestinationPath;
 pub use render::{to_dot, to_svg};
@@ -27,7 +31,7 @@ pub use wire::Wire;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Protocol, Resource, Server, Spec, VirtualService};
-use crate::resolve::{GatewayTarget, Mesh, RouteKind, fqdn};
+use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind};
 use crate::source::Span;
 
 /// A column of the graph.
@@ -211,49 +215,6 @@ impl TrafficGraph {
     }
 }
 
-/// The stable keys of nodes, shared by the graph and the tracer.
-pub mod keys {
-    use crate::model::Resource;
-    use crate::resolve::RouteKind;
-
-    pub const MESH_CLIENT: &str = "client:mesh";
-
-    fn port_text(port: Option<u32>) -> String {
-        port.map_or_else(|| "*".to_string(), |n| n.to_string())
-    }
-
-    pub fn outside_client(port: Option<u32>) -> String {
-        format!("client:outside:{}", port_text(port))
-    }
-
-    /// Server `index` of a Gateway.
-    pub fn gateway_listener(gateway: &Resource, index: usize) -> String {
-        format!(
-            "listener:{}/{}:{index}",
-            gateway.namespace, gateway.name.value
-        )
-    }
-
-    /// The sidecar's outbound listener for `port` (`None`: a port the input does not say).
-    pub fn sidecar_listener(port: Option<u32>) -> String {
-        format!("listener:mesh:{}", port_text(port))
-    }
-
-    pub fn rule(service: &Resource, kind: RouteKind, index: usize) -> String {
-        format!(
-            "rule:{}/{}:{}:{index}",
-            service.namespace,
-            service.name.value,
-            kind.key()
-        )
-    }
-
-    /// The route a sidecar takes to a host no VirtualService routes.
-    pub fn default_rule(host_fqdn: &str, port: Option<u32>) -> String {
-        format!("rule:default:{host_fqdn}:{}", port_text(port))
-    }
-}
-
 /// Builds the graph of `mesh`; `diagnostics` are the analysis' own, attached by span.
 pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
     let mut builder = Builder {
@@ -261,7 +222,7 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
         graph: TrafficGraph::default(),
         nodes: FxHashMap::default(),
         edges: FxHashMap::default(),
-        chains: HashSet::new(),
+        chains: FxHashSet::default(),
     };
     builder.gateways();
     builder.virtual_services();
@@ -275,10 +236,17 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
 struct Builder<'m> {
     mesh: &'m Mesh,
     graph: TrafficGraph,
-    nodes: FxHashMap<String, usize>,
-    edges: FxHashMap<(usize, usize, Wire, String), usize>,
+    nodes: FxHashMap<NodeKey<'m>, usize>,
+    edges: FxHashMap<(usize, usize, Wire, Share), usize>,
     /// Destinations whose path beyond was built, by the wire state it was built for.
-    chains: HashSet<(usize, Wire)>,
+    chains: FxHashSet<(usize, Wire)>,
+}
+
+/// The share of a rule's traffic a hop takes: a weight of a split, or all of it (`None`).
+type Share = Option<i64>;
+
+fn share_label(share: Share) -> String {
+    share.map_or_else(String::new, |weight| short_text(format_args!("{weight}%")))
 }
 
 /// What a new node shows.
@@ -300,7 +268,7 @@ impl NodeText {
 
 impl<'m> Builder<'m> {
     /// The node with `key`, made by `text` the first time.
-    fn node(&mut self, key: String, stage: Stage, text: impl FnOnce() -> NodeText) -> usize {
+    fn node(&mut self, key: NodeKey<'m>, stage: Stage, text: impl FnOnce() -> NodeText) -> usize {
         if let Some(&index) = self.nodes.get(&key) {
             return index;
         }
@@ -311,7 +279,7 @@ impl<'m> Builder<'m> {
         } = text();
         let index = self.graph.nodes.len();
         self.graph.nodes.push(GraphNode {
-            key: key.clone(),
+            key: key.text(),
             stage,
             label,
             detail,
@@ -331,8 +299,8 @@ impl<'m> Builder<'m> {
         }
     }
 
-    fn edge(&mut self, from: usize, to: usize, label: String, wire: Wire, dead: Option<String>) {
-        let key = (from, to, wire, label.clone());
+    fn edge(&mut self, from: usize, to: usize, share: Share, wire: Wire, dead: Option<String>) {
+        let key = (from, to, wire, share);
         if let Some(&index) = self.edges.get(&key) {
             // A live way in wins over a dead one.
             if dead.is_none() {
@@ -344,7 +312,7 @@ impl<'m> Builder<'m> {
         self.graph.edges.push(GraphEdge {
             from,
             to,
-            label,
+            label: share_label(share),
             wire,
             dead,
             diagnostics: Vec::new(),
@@ -360,48 +328,44 @@ impl<'m> Builder<'m> {
     }
 
     /// A Gateway server and the outside client that connects to its port.
-    fn gateway_listener(&mut self, resource: &Resource, index: usize, server: &Server) -> usize {
-        let port = server
-            .port_number()
-            .map_or_else(|| "?".to_string(), |n| n.to_string());
+    fn gateway_listener(&mut self, resource: &'m Resource, index: usize, server: &Server) -> usize {
+        // `name :443`, or `name :?` for a server without a port number.
+        let with_port = |name: &str| match server.port_number() {
+            Some(port) => short_text(format_args!("{name} :{port}")),
+            None => short_text(format_args!("{name} :?")),
+        };
         let listener = self.node(
-            keys::gateway_listener(resource, index),
+            NodeKey::gateway_listener(resource, index),
             Stage::Listener,
             || {
-                let mut detail = Vec::new();
+                let mut detail = String::with_capacity(64);
                 if let Some(protocol) = server.protocol() {
-                    detail.push(protocol.to_string());
+                    let _ = write!(detail, "{protocol} · ");
                 }
                 if let Some(mode) = server.tls_mode() {
-                    detail.push(mode.to_string());
+                    let _ = write!(detail, "{mode} · ");
                 }
-                let hosts: Vec<&str> = server.host_values().map(|h| h.value.as_str()).collect();
-                detail.push(hosts.join(" "));
-                NodeText::new(
-                    format!("{} :{port}", resource.name.value),
-                    detail.join(" · "),
-                    vec![server.span],
-                )
+                for (n, host) in server.host_values().enumerate() {
+                    if n > 0 {
+                        detail.push(' ');
+                    }
+                    detail.push_str(&host.value);
+                }
+                NodeText::new(with_port(&resource.name.value), detail, vec![server.span])
             },
         );
         let client = self.node(
-            keys::outside_client(server.port_number()),
+            NodeKey::OutsideClient(server.port_number()),
             Stage::Client,
             || {
                 NodeText::new(
-                    format!("outside client :{port}"),
+                    with_port("outside client"),
                     "through the ingress",
                     Vec::new(),
                 )
             },
         );
-        self.edge(
-            client,
-            listener,
-            String::new(),
-            Wire::from_client(server),
-            None,
-        );
+        self.edge(client, listener, None, Wire::from_client(server), None);
         listener
     }
 
@@ -429,13 +393,15 @@ impl<'m> Builder<'m> {
                     }
                     GatewayTarget::Missing { namespace, name } => {
                         let listener = self.node(
-                            format!("listener:missing:{namespace}/{name}"),
+                            NodeKey::MissingGateway { namespace, name },
                             Stage::Listener,
                             || {
                                 let spans = reference.entry.map(|e| e.span).into_iter().collect();
                                 NodeText::new(
-                                    format!("{name} (missing)"),
-                                    format!("no Gateway {namespace}/{name} in the input"),
+                                    short_text(format_args!("{name} (missing)")),
+                                    short_text(format_args!(
+                                        "no Gateway {namespace}/{name} in the input"
+                                    )),
                                     spans,
                                 )
                             },
@@ -443,13 +409,7 @@ impl<'m> Builder<'m> {
                         let reason = format!("Gateway {namespace}/{name} does not exist");
                         for rule in rules(service) {
                             let node = self.rule_node(resource, &rule);
-                            self.edge(
-                                listener,
-                                node,
-                                String::new(),
-                                Wire::Plaintext,
-                                Some(reason.clone()),
-                            );
+                            self.edge(listener, node, None, Wire::Plaintext, Some(reason.clone()));
                         }
                     }
                     GatewayTarget::Mesh => self.mesh_rules(resource, service),
@@ -462,8 +422,8 @@ impl<'m> Builder<'m> {
     fn gateway_rules(
         &mut self,
         listener: usize,
-        resource: &Resource,
-        service: &VirtualService,
+        resource: &'m Resource,
+        service: &'m VirtualService,
         gateway: &Resource,
         server: &Server,
     ) {
@@ -492,7 +452,7 @@ impl<'m> Builder<'m> {
             });
             let node = self.rule_node(resource, &rule);
             let live = dead.is_none();
-            self.edge(listener, node, String::new(), wire, dead);
+            self.edge(listener, node, None, wire, dead);
             if live {
                 // A gateway's port says nothing about the destination's port.
                 self.rule_destinations(node, resource, &rule, wire, None);
@@ -502,7 +462,7 @@ impl<'m> Builder<'m> {
 
     /// Rules of a VirtualService bound to `mesh`, behind the sidecar's outbound port of each
     /// port its hosts declare (or one "any port" listener when none is declared).
-    fn mesh_rules(&mut self, resource: &Resource, service: &VirtualService) {
+    fn mesh_rules(&mut self, resource: &'m Resource, service: &'m VirtualService) {
         let mut ports: Vec<(u32, Option<Protocol>)> = Vec::new();
         for host in service.host_values() {
             for declared in self.mesh.declared_ports(&host.value, &resource.namespace) {
@@ -525,7 +485,7 @@ impl<'m> Builder<'m> {
                     continue;
                 }
                 let node = self.rule_node(resource, &rule);
-                self.edge(listener, node, String::new(), wire, None);
+                self.edge(listener, node, None, wire, None);
                 self.rule_destinations(node, resource, &rule, wire, port);
             }
         }
@@ -533,43 +493,41 @@ impl<'m> Builder<'m> {
 
     /// The sidecar's outbound listener for `port` and the pods that send to it.
     fn sidecar_listener(&mut self, port: Option<u32>, protocol: Option<Protocol>) -> usize {
-        let name = port.map_or_else(|| "*".to_string(), |n| n.to_string());
-        let listener = self.node(keys::sidecar_listener(port), Stage::Listener, || {
+        let listener = self.node(NodeKey::SidecarListener(port), Stage::Listener, || {
             let detail = protocol.map_or_else(|| "any protocol".to_string(), |p| p.to_string());
-            NodeText::new(format!("sidecar outbound :{name}"), detail, Vec::new())
+            NodeText::new(
+                short_text(format_args!("sidecar outbound :{}", PortText(port))),
+                detail,
+                Vec::new(),
+            )
         });
-        let client = self.node(keys::MESH_CLIENT.to_string(), Stage::Client, || {
+        let client = self.node(NodeKey::MeshClient, Stage::Client, || {
             NodeText::new("pod in the mesh", "through its sidecar", Vec::new())
         });
-        self.edge(
-            client,
-            listener,
-            String::new(),
-            Wire::from_protocol(protocol),
-            None,
-        );
+        self.edge(client, listener, None, Wire::from_protocol(protocol), None);
         listener
     }
 
     /// ServiceEntry and Service hosts that no mesh VirtualService routes: the sidecar sends
     /// to them directly (a default route per declared port).
     fn default_routes(&mut self) {
-        let mut routed: HashSet<String> = HashSet::new();
-        for (resource, service) in self.mesh.virtual_services() {
+        let mesh = self.mesh;
+        let mut routed: FxHashSet<Fqdn> = FxHashSet::default();
+        for (resource, service) in mesh.virtual_services() {
             if crate::resolve::applies_to_mesh(service) {
                 for host in service.host_values() {
-                    routed.insert(fqdn(&host.value, &resource.namespace));
+                    routed.insert(Fqdn::of(&host.value, &resource.namespace));
                 }
             }
         }
-        for resource in &self.mesh.resources {
-            let (hosts, ports): (Vec<(String, Span)>, Vec<PortProtocol>) = match &resource.spec {
+        for resource in &mesh.resources {
+            let (hosts, ports): (Vec<(&str, Span)>, Vec<PortProtocol>) = match &resource.spec {
                 Spec::ServiceEntry(entry) => (
                     entry
                         .hosts
                         .iter()
                         .flat_map(|hosts| hosts.value.iter())
-                        .map(|host| (host.value.clone(), host.span))
+                        .map(|host| (host.value.as_str(), host.span))
                         .collect(),
                     entry
                         .ports
@@ -581,7 +539,7 @@ impl<'m> Builder<'m> {
                         .collect(),
                 ),
                 Spec::Service(service) => (
-                    vec![(resource.name.value.clone(), resource.name.span)],
+                    vec![(resource.name.value.as_str(), resource.name.span)],
                     service
                         .ports
                         .iter()
@@ -599,22 +557,22 @@ impl<'m> Builder<'m> {
                 _ => continue,
             };
             for (host, host_span) in hosts {
-                if routed.contains(&fqdn(&host, &resource.namespace)) {
+                if routed.contains(&Fqdn::of(host, &resource.namespace)) {
                     continue;
                 }
                 for &(port, protocol) in &ports {
-                    self.default_route(&host, &resource.namespace, host_span, Some(port), protocol);
+                    self.default_route(host, &resource.namespace, host_span, Some(port), protocol);
                 }
             }
         }
         // A DestinationRule for a host the input neither routes nor declares (a Kubernetes
         // Service not pasted) still shapes the traffic pods send to it.
-        for (resource, rule) in self.mesh.destination_rules() {
+        for (resource, rule) in mesh.destination_rules() {
             let Some(host) = &rule.host else {
                 continue;
             };
-            let declared = self.mesh.is_declared(&host.value, &resource.namespace);
-            let host_fqdn = fqdn(&host.value, &resource.namespace);
+            let declared = mesh.is_declared(&host.value, &resource.namespace);
+            let host_fqdn = Fqdn::of(&host.value, &resource.namespace);
             if host.value.starts_with('*') || declared || routed.contains(&host_fqdn) {
                 continue;
             }
@@ -625,8 +583,8 @@ impl<'m> Builder<'m> {
     /// Pods → the sidecar's port → the default route to `host` (no VirtualService) → ….
     fn default_route(
         &mut self,
-        host: &str,
-        namespace: &str,
+        host: &'m str,
+        namespace: &'m str,
         span: Span,
         port: Option<u32>,
         protocol: Option<Protocol>,
@@ -634,17 +592,20 @@ impl<'m> Builder<'m> {
         let listener = self.sidecar_listener(port, protocol);
         let wire = Wire::from_protocol(protocol);
         let rule = self.node(
-            keys::default_rule(&fqdn(host, namespace), port),
+            NodeKey::DefaultRule {
+                host: Fqdn::of(host, namespace),
+                port,
+            },
             Stage::Rule,
             || {
                 NodeText::new(
                     "default route",
-                    format!("{host} (no VirtualService)"),
+                    short_text(format_args!("{host} (no VirtualService)")),
                     vec![span],
                 )
             },
         );
-        self.edge(listener, rule, String::new(), wire, None);
+        self.edge(listener, rule, None, wire, None);
         let target = Target {
             host,
             namespace,
@@ -652,23 +613,23 @@ impl<'m> Builder<'m> {
             subset: None,
             span,
         };
-        self.destination_chain(rule, String::new(), wire, target);
+        self.destination_chain(rule, None, wire, target);
     }
 
-    fn rule_node(&mut self, resource: &Resource, rule: &Rule) -> usize {
+    fn rule_node(&mut self, resource: &'m Resource, rule: &Rule) -> usize {
         self.node(
-            keys::rule(resource, rule.kind, rule.index),
+            NodeKey::rule(resource, rule.kind, rule.index),
             Stage::Rule,
             || {
                 let mut spans = vec![rule.span];
                 spans.extend(rule.list_key);
                 NodeText::new(
-                    format!(
+                    short_text(format_args!(
                         "{} {}[{}]",
                         resource.name.value,
                         rule.kind.key(),
                         rule.index
-                    ),
+                    )),
                     rule.summary(),
                     spans,
                 )
@@ -679,8 +640,8 @@ impl<'m> Builder<'m> {
     fn rule_destinations(
         &mut self,
         rule_node: usize,
-        resource: &Resource,
-        rule: &Rule,
+        resource: &'m Resource,
+        rule: &Rule<'m>,
         wire: Wire,
         listener_port: Option<u32>,
     ) {
@@ -689,10 +650,10 @@ impl<'m> Builder<'m> {
             let Some(host) = &destination.destination.host else {
                 continue;
             };
-            let label = match &destination.weight {
-                Some(weight) => format!("{}%", weight.value),
-                None if weighted => "0%".to_string(),
-                None => String::new(),
+            let share = match &destination.weight {
+                Some(weight) => Some(weight.value),
+                None if weighted => Some(0),
+                None => None,
             };
             let port = destination
                 .destination
@@ -712,7 +673,7 @@ impl<'m> Builder<'m> {
                     .map(|s| s.value.as_str()),
                 span: destination.destination.span,
             };
-            self.destination_chain(rule_node, label, wire, target);
+            self.destination_chain(rule_node, share, wire, target);
         }
     }
 
@@ -724,7 +685,7 @@ impl<'m> Builder<'m> {
     }
 
     /// Destination → TLS policy → port → upstream, from `from` with `wire` on the way in.
-    fn destination_chain(&mut self, from: usize, label: String, wire: Wire, target: Target) {
+    fn destination_chain(&mut self, from: usize, share: Share, wire: Wire, target: Target<'m>) {
         let mesh = self.mesh;
         let Target {
             host,
@@ -734,12 +695,16 @@ impl<'m> Builder<'m> {
             span,
         } = target;
         // Many rules share a destination: what lies beyond it is built once per wire state.
-        let key = DestinationPath::key(&fqdn(host, namespace), port, subset);
+        let key = NodeKey::Destination {
+            host: Fqdn::of(host, namespace),
+            port,
+            subset,
+        };
         if let Some(&destination) = self.nodes.get(&key)
             && self.chains.contains(&(destination, wire))
         {
             self.add_span(destination, span);
-            self.edge(from, destination, label, wire, None);
+            self.edge(from, destination, share, wire, None);
             return;
         }
         let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
@@ -748,11 +713,15 @@ impl<'m> Builder<'m> {
                 || "every endpoint".to_string(),
                 |subset| format!("subset {subset}"),
             );
-            NodeText::new(format!("{host}:{}", path.port_text()), detail, vec![span])
+            NodeText::new(
+                short_text(format_args!("{host}:{}", PortText(port))),
+                detail,
+                vec![span],
+            )
         });
         self.chains.insert((destination, wire));
         self.add_span(destination, span);
-        self.edge(from, destination, label, wire, None);
+        self.edge(from, destination, share, wire, None);
 
         let policy = self.node(path.policy_key(), Stage::Policy, || {
             let (label, detail) = path.policy_text(mesh.settings.auto_mtls);
@@ -763,7 +732,7 @@ impl<'m> Builder<'m> {
             };
             NodeText::new(label, detail, spans)
         });
-        self.edge(destination, policy, String::new(), wire, None);
+        self.edge(destination, policy, None, wire, None);
         let port_node = self.node(path.port_key(), Stage::Port, || {
             let (label, detail) = path.port_text_and_detail();
             let spans = path
@@ -773,11 +742,11 @@ impl<'m> Builder<'m> {
                 .unwrap_or_default();
             NodeText::new(label, detail, spans)
         });
-        self.edge(policy, port_node, String::new(), path.wire_out, None);
+        self.edge(policy, port_node, None, path.wire_out, None);
         let upstream = self.node(path.upstream_key(), Stage::Upstream, || {
             NodeText::new(host.to_string(), path.upstream_detail(), Vec::new())
         });
-        self.edge(port_node, upstream, String::new(), path.wire_out, None);
+        self.edge(port_node, upstream, None, path.wire_out, None);
     }
 }
 
@@ -785,11 +754,11 @@ impl<'m> Builder<'m> {
 type PortProtocol = (u32, Option<Protocol>);
 
 /// Where a rule sends traffic.
-struct Target<'a> {
-    host: &'a str,
-    namespace: &'a str,
+struct Target<'m> {
+    host: &'m str,
+    namespace: &'m str,
     port: Option<u32>,
-    subset: Option<&'a str>,
+    subset: Option<&'m str>,
     span: Span,
 }
 

@@ -2,17 +2,20 @@
 //! setting that applies, the declared port, the upstream and the wire state on the way out.
 //! The graph draws it; the tracer follows it.
 
+use std::fmt::Write;
+
 use super::Wire;
+use super::keys::{NodeKey, PortText, short_text};
 use crate::model::{ClientTlsMode, DestinationRule, MtlsMode, Protocol, Resource, Spec};
-use crate::resolve::{DeclaredPort, EffectiveMtls, Mesh, PortRef, TlsSetting, fqdn};
+use crate::resolve::{DeclaredPort, EffectiveMtls, Fqdn, Mesh, PortRef, TlsPlace, TlsSetting};
 
 /// One destination (host, port, subset) and everything that applies to it.
 pub struct DestinationPath<'m> {
     /// The host as the rule wrote it.
-    pub host: String,
-    pub host_fqdn: String,
+    pub host: &'m str,
+    pub host_fqdn: Fqdn<'m>,
     pub port: Option<u32>,
-    pub subset: Option<String>,
+    pub subset: Option<&'m str>,
     pub rule: Option<(&'m Resource, &'m DestinationRule)>,
     pub setting: Option<TlsSetting<'m>>,
     pub declared: Option<DeclaredPort<'m>>,
@@ -28,31 +31,31 @@ impl<'m> DestinationPath<'m> {
     /// Resolves traffic for `host` (written in `namespace`) with `wire` on the way in.
     pub fn new(
         mesh: &'m Mesh,
-        host: &str,
-        namespace: &str,
+        host: &'m str,
+        namespace: &'m str,
         port: Option<u32>,
-        subset: Option<&str>,
+        subset: Option<&'m str>,
         wire: Wire,
     ) -> DestinationPath<'m> {
         let in_mesh = mesh.is_in_mesh(host, namespace);
-        let host_fqdn = fqdn(host, namespace);
+        let host_fqdn = Fqdn::of(host, namespace);
         let rule = mesh.destination_rule_for(host, namespace, namespace);
         let setting = rule.and_then(|(_, rule)| Mesh::client_tls(rule, port, subset));
         let declared = mesh
             .declared_ports(host, namespace)
             .into_iter()
             .find(|declared| port.is_some_and(|port| declared.number == port));
-        let mtls =
-            in_mesh.then(|| mesh.effective_mtls(Mesh::host_namespace(&host_fqdn, namespace)));
+        let mtls = in_mesh
+            .then(|| mesh.effective_mtls(host_fqdn.cluster_namespace().unwrap_or(namespace)));
         let wire_out = wire.to_upstream(
             setting.map(|s| s.tls.value.mode_value()),
             mesh.settings.auto_mtls && in_mesh,
         );
         DestinationPath {
-            host: host.to_string(),
+            host,
             host_fqdn,
             port,
-            subset: subset.map(str::to_string),
+            subset,
             rule,
             setting,
             declared,
@@ -67,8 +70,9 @@ impl<'m> DestinationPath<'m> {
         self.setting.map(|setting| setting.tls.value.mode_value())
     }
 
+    /// The port number, or `*` when the route and the input leave it open.
     pub fn port_text(&self) -> String {
-        self.port.map_or_else(|| "*".to_string(), |n| n.to_string())
+        PortText(self.port).to_string()
     }
 
     pub fn protocol(&self) -> Option<Protocol> {
@@ -85,28 +89,24 @@ impl<'m> DestinationPath<'m> {
             && self.wire_out != Wire::MeshMtls
     }
 
-    pub fn destination_key(&self) -> String {
-        DestinationPath::key(&self.host_fqdn, self.port, self.subset.as_deref())
+    pub fn destination_key(&self) -> NodeKey<'m> {
+        NodeKey::Destination {
+            host: self.host_fqdn,
+            port: self.port,
+            subset: self.subset,
+        }
     }
 
-    /// The destination node's key, before resolving anything else.
-    pub fn key(host_fqdn: &str, port: Option<u32>, subset: Option<&str>) -> String {
-        let port = port.map_or_else(|| "*".to_string(), |n| n.to_string());
-        format!("destination:{host_fqdn}:{port}:{}", subset.unwrap_or("-"))
-    }
-
-    pub fn policy_key(&self) -> String {
-        match (self.rule, self.setting) {
-            (Some((resource, _)), Some(setting)) => format!(
-                "policy:{}/{}:{}",
-                resource.namespace,
-                resource.name.value,
-                setting.place()
-            ),
-            (Some((resource, _)), None) => {
-                format!("policy:{}/{}:", resource.namespace, resource.name.value)
-            }
-            (None, _) => format!("policy:none:{}", self.host_fqdn),
+    pub fn policy_key(&self) -> NodeKey<'m> {
+        match self.rule {
+            Some((resource, _)) => NodeKey::Policy {
+                namespace: &resource.namespace,
+                name: &resource.name.value,
+                place: self
+                    .setting
+                    .map_or(TlsPlace::TOP, |setting| setting.place()),
+            },
+            None => NodeKey::NoPolicy(self.host_fqdn),
         }
     }
 
@@ -115,11 +115,15 @@ impl<'m> DestinationPath<'m> {
         let auto = auto_mtls && self.in_mesh;
         match (self.rule, self.setting) {
             (Some((resource, _)), Some(setting)) => (
-                format!("DR {}", resource.name.value),
-                format!("tls {}{}", setting.tls.value.mode_value(), setting.place()),
+                short_text(format_args!("DR {}", resource.name.value)),
+                short_text(format_args!(
+                    "tls {}{}",
+                    setting.tls.value.mode_value(),
+                    setting.place()
+                )),
             ),
             (Some((resource, _)), None) => (
-                format!("DR {}", resource.name.value),
+                short_text(format_args!("DR {}", resource.name.value)),
                 if auto {
                     "no tls: auto mTLS"
                 } else {
@@ -139,19 +143,18 @@ impl<'m> DestinationPath<'m> {
         }
     }
 
-    pub fn port_key(&self) -> String {
+    pub fn port_key(&self) -> NodeKey<'m> {
         match &self.declared {
-            Some(declared) => {
-                let resource = declared.resource;
-                format!(
-                    "port:{}:{}/{}:{}",
-                    resource.kind.name(),
-                    resource.namespace,
-                    resource.name.value,
-                    declared.number
-                )
-            }
-            None => format!("port:undeclared:{}:{}", self.host_fqdn, self.port_text()),
+            Some(declared) => NodeKey::DeclaredPort {
+                kind: declared.resource.kind.name(),
+                namespace: &declared.resource.namespace,
+                name: &declared.resource.name.value,
+                number: declared.number,
+            },
+            None => NodeKey::UndeclaredPort {
+                host: self.host_fqdn,
+                port: self.port,
+            },
         }
     }
 
@@ -159,27 +162,30 @@ impl<'m> DestinationPath<'m> {
     pub fn port_text_and_detail(&self) -> (String, String) {
         let Some(declared) = &self.declared else {
             return (
-                format!(":{}", self.port_text()),
+                short_text(format_args!(":{}", PortText(self.port))),
                 "not declared in the input".to_string(),
             );
         };
         let resource = declared.resource;
-        let mut detail = vec![
-            declared
-                .protocol
-                .map_or_else(|| "protocol ?".to_string(), |p| p.to_string()),
-        ];
+        let mut detail = String::with_capacity(48);
+        match declared.protocol {
+            Some(protocol) => {
+                let _ = write!(detail, "{protocol}");
+            }
+            None => detail.push_str("protocol ?"),
+        }
         if let Some(target) = self.target_port() {
-            detail.push(format!("targetPort {target}"));
+            let _ = write!(detail, " · targetPort {target}");
         }
         if let Spec::ServiceEntry(entry) = &resource.spec
             && let Some(resolution) = &entry.resolution
         {
-            detail.push(resolution.value.clone());
+            detail.push_str(" · ");
+            detail.push_str(&resolution.value);
         }
         (
-            format!("{} :{}", resource.name.value, declared.number),
-            detail.join(" · "),
+            short_text(format_args!("{} :{}", resource.name.value, declared.number)),
+            detail,
         )
     }
 
@@ -191,13 +197,13 @@ impl<'m> DestinationPath<'m> {
         }
     }
 
-    pub fn upstream_key(&self) -> String {
-        format!("upstream:{}", self.host_fqdn)
+    pub fn upstream_key(&self) -> NodeKey<'m> {
+        NodeKey::Upstream(self.host_fqdn)
     }
 
     pub fn upstream_detail(&self) -> String {
         match &self.mtls {
-            Some(mtls) => format!("mesh workloads · mTLS {}", mtls.mode),
+            Some(mtls) => short_text(format_args!("mesh workloads · mTLS {}", mtls.mode)),
             None => "outside the mesh".to_string(),
         }
     }

@@ -1,5 +1,7 @@
 //! The rules of a VirtualService, whatever their kind, as the graph and the tracer walk them.
 
+use std::fmt::Write;
+
 use crate::model::{HttpMatch, RouteDestination, Spanned, TlsMatch, VirtualService};
 use crate::resolve::RouteKind;
 use crate::source::Span;
@@ -27,50 +29,58 @@ pub struct Rule<'v> {
 impl Rule<'_> {
     /// What the rule matches, briefly.
     pub fn summary(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        match self.matches {
+        let mut summary = String::with_capacity(64);
+        // Each part after the first is set off by a space.
+        let mut part = |args: std::fmt::Arguments| {
+            if !summary.is_empty() {
+                summary.push(' ');
+            }
+            let _ = summary.write_fmt(args);
+        };
+        let count = match self.matches {
             Matches::Http(items) => {
                 if let Some(item) = items.first() {
                     if let Some(uri) = &item.uri {
-                        parts.push(format!("uri {}", uri.value));
+                        part(format_args!("uri {}", uri.value));
                     }
                     if let Some(authority) = &item.authority {
-                        parts.push(format!("authority {}", authority.value));
+                        part(format_args!("authority {}", authority.value));
                     }
                     for (name, value) in &item.headers {
-                        parts.push(format!("{name} {}", value.value));
+                        part(format_args!("{name} {}", value.value));
                     }
                     if let Some(port) = &item.port {
-                        parts.push(format!("port {}", port.value));
+                        part(format_args!("port {}", port.value));
                     }
                 }
+                items.len()
             }
             Matches::Tls(items) => {
                 if let Some(item) = items.first() {
                     if let Some(sni) = &item.sni_hosts {
-                        let hosts: Vec<&str> = sni.value.iter().map(|h| h.value.as_str()).collect();
-                        parts.push(format!("sni {}", hosts.join(" ")));
+                        part(format_args!("sni"));
+                        for host in &sni.value {
+                            part(format_args!("{}", host.value));
+                        }
                     }
                     if let Some(port) = &item.port {
-                        parts.push(format!("port {}", port.value));
+                        part(format_args!("port {}", port.value));
                     }
                 }
+                items.len()
             }
-        }
-        let count = match self.matches {
-            Matches::Http(items) => items.len(),
-            Matches::Tls(items) => items.len(),
         };
         if count > 1 {
-            parts.push(format!("(+{} more)", count - 1));
+            part(format_args!("(+{} more)", count - 1));
         }
-        if parts.is_empty() {
-            parts.push("any request".to_string());
+        if summary.is_empty() {
+            summary.push_str("any request");
         }
         if let Some(answer) = self.answers {
-            parts.push(format!("→ {answer}"));
+            summary.push_str(" → ");
+            summary.push_str(answer);
         }
-        parts.join(" ")
+        summary
     }
 
     /// Does the rule take traffic on the sidecar's port `port`?
