@@ -80,7 +80,10 @@ impl Session {
     pub fn diagnostic_path_keys(&self, id: usize) -> Vec<String> {
         let graph = self.graph();
         let (nodes, _) = graph.paths_through_diagnostic(id);
-        nodes.iter().map(|&n| graph.nodes[n].key.clone()).collect()
+        nodes
+            .iter()
+            .map(|&n| graph.nodes[n].key().to_string())
+            .collect()
     }
 
     /// Where a trace can start: each Gateway of the input, then pods in the default namespace.

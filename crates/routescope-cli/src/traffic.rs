@@ -104,10 +104,10 @@ fn graph_json(graph: &TrafficGraph, layout: &topology::Layout, analysis: &Analys
         .map(|(node, at)| {
             let span = node.spans.first();
             json!({
-                "key": node.key,
+                "key": node.key(),
                 "stage": node.stage.key(),
-                "label": node.label,
-                "detail": node.detail,
+                "label": node.label(),
+                "detail": node.detail(),
                 "dead_end": node.dead_end,
                 "checks": checks(&node.diagnostics),
                 "box": {"x": at.x, "y": at.y, "width": at.width, "height": at.height},

@@ -1012,7 +1012,7 @@ impl<'m> Tracer<'m, '_> {
             Some(path.policy_key().text()),
             policy.1,
         );
-        let (port_label, port_detail) = path.port_text_and_detail();
+        let (port_label, port_detail) = (path.port_label(), path.port_detail());
         let port_span = path
             .declared
             .as_ref()

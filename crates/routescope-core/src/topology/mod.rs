@@ -17,7 +17,7 @@ mod rules;
 mod wire;
 
 use std::collections::HashSet;
-use std::fmt::Write;
+use std::fmt::{self, Display, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -91,11 +91,11 @@ impl Stage {
 /// One box of the graph.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GraphNode {
-    /// Stable across analyses of the same text (`listener:istio-system/gateway:0`).
-    pub key: String,
     pub stage: Stage,
-    pub label: String,
-    pub detail: String,
+    /// The label, the detail and the key, one after another: one allocation per node.
+    text: String,
+    detail_at: u32,
+    key_at: u32,
     /// The YAML it comes from; the first is where the editor jumps. Empty for pieces the
     /// input only implies (a client, a host without a DestinationRule).
     pub spans: Vec<Span>,
@@ -119,6 +119,21 @@ pub struct GraphEdge {
     pub diagnostics: Vec<usize>,
 }
 
+impl GraphNode {
+    /// Stable across analyses of the same text (`listener:istio-system/gateway:0`).
+    pub fn key(&self) -> &str {
+        &self.text[self.key_at as usize..]
+    }
+
+    pub fn label(&self) -> &str {
+        &self.text[..self.detail_at as usize]
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.text[self.detail_at as usize..self.key_at as usize]
+    }
+}
+
 impl GraphEdge {
     pub fn is_broken(&self) -> bool {
         self.dead.is_some() || !self.diagnostics.is_empty()
@@ -133,7 +148,7 @@ pub struct TrafficGraph {
 
 impl TrafficGraph {
     pub fn node_by_key(&self, key: &str) -> Option<usize> {
-        self.nodes.iter().position(|node| node.key == key)
+        self.nodes.iter().position(|node| node.key() == key)
     }
 
     /// The edges leaving `node`.
@@ -164,7 +179,7 @@ impl TrafficGraph {
         let matching: Vec<usize> = (0..self.nodes.len())
             .filter(|&n| {
                 let node = &self.nodes[n];
-                [&node.label, &node.detail, &node.key]
+                [node.label(), node.detail(), node.key()]
                     .iter()
                     .any(|text| text.to_ascii_lowercase().contains(&query))
             })
@@ -256,21 +271,32 @@ fn share_label(share: Share) -> String {
     share.map_or_else(String::new, |weight| short_text(format_args!("{weight}%")))
 }
 
-/// What a new node shows.
+/// What a new node shows: its label and detail, written into the string that will hold its
+/// key too.
 struct NodeText {
-    label: String,
-    detail: String,
+    text: String,
+    detail_at: u32,
     spans: Vec<Span>,
 }
 
 impl NodeText {
-    fn new(label: impl Into<String>, detail: impl Into<String>, spans: Vec<Span>) -> NodeText {
+    fn new(label: impl Display, detail: impl Display, spans: Vec<Span>) -> NodeText {
+        // Room for the usual label, detail and key without growing.
+        let mut text = String::with_capacity(128);
+        let _ = write!(text, "{label}");
+        let detail_at = text_offset(&text);
+        let _ = write!(text, "{detail}");
         NodeText {
-            label: label.into(),
-            detail: detail.into(),
+            text,
+            detail_at,
             spans,
         }
     }
+}
+
+/// Offsets into a node's text, which is far shorter than 4 GiB.
+fn text_offset(text: &str) -> u32 {
+    u32::try_from(text.len()).expect("a node's text is short")
 }
 
 impl<'m> Builder<'m> {
@@ -280,16 +306,18 @@ impl<'m> Builder<'m> {
             return index;
         }
         let NodeText {
-            label,
-            detail,
+            mut text,
+            detail_at,
             spans,
         } = text();
+        let key_at = text_offset(&text);
+        let _ = write!(text, "{key}");
         let index = self.graph.nodes.len();
         self.graph.nodes.push(GraphNode {
-            key: key.text(),
             stage,
-            label,
-            detail,
+            text,
+            detail_at,
+            key_at,
             spans,
             dead_end: None,
             diagnostics: Vec::new(),
@@ -337,27 +365,31 @@ impl<'m> Builder<'m> {
     /// A Gateway server and the outside client that connects to its port.
     fn gateway_listener(&mut self, resource: &'m Resource, index: usize, server: &Server) -> usize {
         // `name :443`, or `name :?` for a server without a port number.
-        let with_port = |name: &str| match server.port_number() {
-            Some(port) => short_text(format_args!("{name} :{port}")),
-            None => short_text(format_args!("{name} :?")),
+        let with_port = |name: &'m str| {
+            fmt::from_fn(move |f| match server.port_number() {
+                Some(port) => write!(f, "{name} :{port}"),
+                None => write!(f, "{name} :?"),
+            })
         };
         let listener = self.node(
             NodeKey::gateway_listener(resource, index),
             Stage::Listener,
             || {
-                let mut detail = String::with_capacity(64);
-                if let Some(protocol) = server.protocol() {
-                    let _ = write!(detail, "{protocol} · ");
-                }
-                if let Some(mode) = server.tls_mode() {
-                    let _ = write!(detail, "{mode} · ");
-                }
-                for (n, host) in server.host_values().enumerate() {
-                    if n > 0 {
-                        detail.push(' ');
+                let detail = fmt::from_fn(|f| {
+                    if let Some(protocol) = server.protocol() {
+                        write!(f, "{protocol} · ")?;
                     }
-                    detail.push_str(&host.value);
-                }
+                    if let Some(mode) = server.tls_mode() {
+                        write!(f, "{mode} · ")?;
+                    }
+                    for (n, host) in server.host_values().enumerate() {
+                        if n > 0 {
+                            f.write_str(" ")?;
+                        }
+                        f.write_str(&host.value)?;
+                    }
+                    Ok(())
+                });
                 NodeText::new(with_port(&resource.name.value), detail, vec![server.span])
             },
         );
@@ -405,10 +437,8 @@ impl<'m> Builder<'m> {
                             || {
                                 let spans = reference.entry.map(|e| e.span).into_iter().collect();
                                 NodeText::new(
-                                    short_text(format_args!("{name} (missing)")),
-                                    short_text(format_args!(
-                                        "no Gateway {namespace}/{name} in the input"
-                                    )),
+                                    format_args!("{name} (missing)"),
+                                    format_args!("no Gateway {namespace}/{name} in the input"),
                                     spans,
                                 )
                             },
@@ -501,9 +531,12 @@ impl<'m> Builder<'m> {
     /// The sidecar's outbound listener for `port` and the pods that send to it.
     fn sidecar_listener(&mut self, port: Option<u32>, protocol: Option<Protocol>) -> usize {
         let listener = self.node(NodeKey::SidecarListener(port), Stage::Listener, || {
-            let detail = protocol.map_or_else(|| "any protocol".to_string(), |p| p.to_string());
+            let detail = fmt::from_fn(|f| match protocol {
+                Some(protocol) => write!(f, "{protocol}"),
+                None => f.write_str("any protocol"),
+            });
             NodeText::new(
-                short_text(format_args!("sidecar outbound :{}", PortText(port))),
+                format_args!("sidecar outbound :{}", PortText(port)),
                 detail,
                 Vec::new(),
             )
@@ -607,7 +640,7 @@ impl<'m> Builder<'m> {
             || {
                 NodeText::new(
                     "default route",
-                    short_text(format_args!("{host} (no VirtualService)")),
+                    format_args!("{host} (no VirtualService)"),
                     vec![span],
                 )
             },
@@ -631,12 +664,12 @@ impl<'m> Builder<'m> {
                 let mut spans = vec![rule.span];
                 spans.extend(rule.list_key);
                 NodeText::new(
-                    short_text(format_args!(
+                    format_args!(
                         "{} {}[{}]",
                         resource.name.value,
                         rule.kind.key(),
                         rule.index
-                    )),
+                    ),
                     rule.summary(),
                     spans,
                 )
@@ -716,12 +749,12 @@ impl<'m> Builder<'m> {
         }
         let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
         let destination = self.node(key, Stage::Destination, || {
-            let detail = subset.map_or_else(
-                || "every endpoint".to_string(),
-                |subset| format!("subset {subset}"),
-            );
+            let detail = fmt::from_fn(|f| match subset {
+                Some(subset) => write!(f, "subset {subset}"),
+                None => f.write_str("every endpoint"),
+            });
             NodeText::new(
-                short_text(format_args!("{host}:{}", PortText(port))),
+                format_args!("{host}:{}", PortText(port)),
                 detail,
                 vec![span],
             )
@@ -731,7 +764,10 @@ impl<'m> Builder<'m> {
         self.edge(from, destination, share, wire, None);
 
         let policy = self.node(path.policy_key(), Stage::Policy, || {
-            let (label, detail) = path.policy_text(mesh.settings.auto_mtls);
+            let (label, detail) = (
+                path.policy_label(),
+                path.policy_detail(mesh.settings.auto_mtls),
+            );
             let spans = match (path.rule, path.setting) {
                 (_, Some(setting)) => vec![setting.tls.span],
                 (Some((resource, _)), None) => vec![resource.span],
@@ -741,7 +777,7 @@ impl<'m> Builder<'m> {
         });
         self.edge(destination, policy, None, wire, None);
         let port_node = self.node(path.port_key(), Stage::Port, || {
-            let (label, detail) = path.port_text_and_detail();
+            let (label, detail) = (path.port_label(), path.port_detail());
             let spans = path
                 .declared
                 .as_ref()
@@ -751,7 +787,7 @@ impl<'m> Builder<'m> {
         });
         self.edge(policy, port_node, None, path.wire_out, None);
         let upstream = self.node(path.upstream_key(), Stage::Upstream, || {
-            NodeText::new(host.to_string(), path.upstream_detail(), Vec::new())
+            NodeText::new(host, path.upstream_detail(), Vec::new())
         });
         self.edge(port_node, upstream, None, path.wire_out, None);
     }
@@ -792,14 +828,16 @@ fn mark_dead_ends(graph: &mut TrafficGraph) {
         .iter()
         .enumerate()
         .map(|(index, node)| match node.stage {
-            Stage::Listener if node.key.starts_with("listener:missing:") => {
+            Stage::Listener if node.key().starts_with("listener:missing:") => {
                 Some("no such Gateway: the rules bound to it configure nothing".to_string())
             }
-            Stage::Listener if !node.key.starts_with("listener:mesh:") && !live_out[index] => Some(
-                "no VirtualService rule takes this server's traffic: HTTP requests get 404 \
+            Stage::Listener if !node.key().starts_with("listener:mesh:") && !live_out[index] => {
+                Some(
+                    "no VirtualService rule takes this server's traffic: HTTP requests get 404 \
                      (NR), TLS connections are closed"
-                    .to_string(),
-            ),
+                        .to_string(),
+                )
+            }
             Stage::Rule if !live_in[index] => {
                 dead_in[index].map(|reason| format!("never reached: {reason}"))
             }

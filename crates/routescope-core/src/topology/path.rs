@@ -2,10 +2,10 @@
 //! setting that applies, the declared port, the upstream and the wire state on the way out.
 //! The graph draws it; the tracer follows it.
 
-use std::fmt::Write;
+use std::fmt::{self, Display};
 
 use super::Wire;
-use super::keys::{NodeKey, PortText, short_text};
+use super::keys::{NodeKey, PortText};
 use crate::model::{ClientTlsMode, DestinationRule, MtlsMode, Protocol, Resource, Spec};
 use crate::resolve::{DeclaredPort, EffectiveMtls, Fqdn, Mesh, PortRef, TlsPlace, TlsSetting};
 
@@ -110,37 +110,29 @@ impl<'m> DestinationPath<'m> {
         }
     }
 
-    /// What the TLS policy node shows: its label and detail.
-    pub fn policy_text(&self, auto_mtls: bool) -> (String, String) {
+    /// The TLS policy node's label: the DestinationRule that applies, if any.
+    pub fn policy_label(&self) -> impl Display + '_ {
+        fmt::from_fn(|f| match self.rule {
+            Some((resource, _)) => write!(f, "DR {}", resource.name.value),
+            None => f.write_str("no DestinationRule"),
+        })
+    }
+
+    /// The TLS policy node's detail: the TLS setting that applies and where it sits.
+    pub fn policy_detail(&self, auto_mtls: bool) -> impl Display + '_ {
         let auto = auto_mtls && self.in_mesh;
-        match (self.rule, self.setting) {
-            (Some((resource, _)), Some(setting)) => (
-                short_text(format_args!("DR {}", resource.name.value)),
-                short_text(format_args!(
-                    "tls {}{}",
-                    setting.tls.value.mode_value(),
-                    setting.place()
-                )),
+        fmt::from_fn(move |f| match (self.rule, self.setting) {
+            (Some(_), Some(setting)) => write!(
+                f,
+                "tls {}{}",
+                setting.tls.value.mode_value(),
+                setting.place()
             ),
-            (Some((resource, _)), None) => (
-                short_text(format_args!("DR {}", resource.name.value)),
-                if auto {
-                    "no tls: auto mTLS"
-                } else {
-                    "no tls setting"
-                }
-                .to_string(),
-            ),
-            (None, _) => (
-                "no DestinationRule".to_string(),
-                if auto {
-                    "auto mTLS"
-                } else {
-                    "sent as it comes"
-                }
-                .to_string(),
-            ),
-        }
+            (Some(_), None) if auto => f.write_str("no tls: auto mTLS"),
+            (Some(_), None) => f.write_str("no tls setting"),
+            (None, _) if auto => f.write_str("auto mTLS"),
+            (None, _) => f.write_str("sent as it comes"),
+        })
     }
 
     pub fn port_key(&self) -> NodeKey<'m> {
@@ -158,35 +150,34 @@ impl<'m> DestinationPath<'m> {
         }
     }
 
-    /// What the port node shows: its label and detail.
-    pub fn port_text_and_detail(&self) -> (String, String) {
-        let Some(declared) = &self.declared else {
-            return (
-                short_text(format_args!(":{}", PortText(self.port))),
-                "not declared in the input".to_string(),
-            );
-        };
-        let resource = declared.resource;
-        let mut detail = String::with_capacity(48);
-        match declared.protocol {
-            Some(protocol) => {
-                let _ = write!(detail, "{protocol}");
+    /// The port node's label: the resource that declares the port, and its number.
+    pub fn port_label(&self) -> impl Display + '_ {
+        fmt::from_fn(|f| match &self.declared {
+            Some(declared) => write!(f, "{} :{}", declared.resource.name.value, declared.number),
+            None => write!(f, ":{}", PortText(self.port)),
+        })
+    }
+
+    /// The port node's detail: protocol, `targetPort` and resolution.
+    pub fn port_detail(&self) -> impl Display + '_ {
+        fmt::from_fn(|f| {
+            let Some(declared) = &self.declared else {
+                return f.write_str("not declared in the input");
+            };
+            match declared.protocol {
+                Some(protocol) => write!(f, "{protocol}")?,
+                None => f.write_str("protocol ?")?,
             }
-            None => detail.push_str("protocol ?"),
-        }
-        if let Some(target) = self.target_port() {
-            let _ = write!(detail, " · targetPort {target}");
-        }
-        if let Spec::ServiceEntry(entry) = &resource.spec
-            && let Some(resolution) = &entry.resolution
-        {
-            detail.push_str(" · ");
-            detail.push_str(&resolution.value);
-        }
-        (
-            short_text(format_args!("{} :{}", resource.name.value, declared.number)),
-            detail,
-        )
+            if let Some(target) = self.target_port() {
+                write!(f, " · targetPort {target}")?;
+            }
+            if let Spec::ServiceEntry(entry) = &declared.resource.spec
+                && let Some(resolution) = &entry.resolution
+            {
+                write!(f, " · {}", resolution.value)?;
+            }
+            Ok(())
+        })
     }
 
     /// A ServiceEntry port's `targetPort`: where the sidecar actually connects.
@@ -201,10 +192,10 @@ impl<'m> DestinationPath<'m> {
         NodeKey::Upstream(self.host_fqdn)
     }
 
-    pub fn upstream_detail(&self) -> String {
-        match &self.mtls {
-            Some(mtls) => short_text(format_args!("mesh workloads · mTLS {}", mtls.mode)),
-            None => "outside the mesh".to_string(),
-        }
+    pub fn upstream_detail(&self) -> impl Display + '_ {
+        fmt::from_fn(|f| match &self.mtls {
+            Some(mtls) => write!(f, "mesh workloads · mTLS {}", mtls.mode),
+            None => f.write_str("outside the mesh"),
+        })
     }
 }

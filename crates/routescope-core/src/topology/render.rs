@@ -145,8 +145,8 @@ pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic])
         let _ = write!(
             out,
             "<g data-edge=\"{index}\" data-from=\"{}\" data-to=\"{}\"><path class=\"{class}\" d=\"{path}\"><title>{}</title></path>",
-            escape(&graph.nodes[edge.from].key),
-            escape(&graph.nodes[edge.to].key),
+            escape(graph.nodes[edge.from].key()),
+            escape(graph.nodes[edge.to].key()),
             escape(&title)
         );
         if edge.wire == Wire::Double {
@@ -184,7 +184,7 @@ pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic])
         if node.dead_end.is_some() {
             class.push_str(" rs-g-dead");
         }
-        let mut title = format!("{}\n{}", node.label, node.detail);
+        let mut title = format!("{}\n{}", node.label(), node.detail());
         if let Some(dead) = &node.dead_end {
             let _ = write!(title, "\ndead end: {dead}");
         }
@@ -201,12 +201,12 @@ pub fn to_svg(graph: &TrafficGraph, layout: &Layout, diagnostics: &[Diagnostic])
         let _ = write!(
             out,
             "<g class=\"{class}\" data-node=\"{index}\" data-key=\"{}\" tabindex=\"0\" role=\"button\" transform=\"translate({} {})\"><title>{}</title><rect width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\"/><text x=\"8\" y=\"18\">{}</text><text class=\"rs-g-detail\" x=\"8\" y=\"35\">{}</text></g>",
-            escape(&node.key),
+            escape(node.key()),
             at.x,
             at.y,
             escape(&title),
-            escape(&shorten(&format!("{mark}{}", node.label), LABEL_CHARS)),
-            escape(&shorten(&node.detail, DETAIL_CHARS)),
+            escape(&shorten(&format!("{mark}{}", node.label()), LABEL_CHARS)),
+            escape(&shorten(node.detail(), DETAIL_CHARS)),
         );
     }
     out.push_str("</g>");
@@ -274,7 +274,7 @@ pub fn to_dot(graph: &TrafficGraph) -> String {
         }
     }
     for (index, node) in graph.nodes.iter().enumerate() {
-        let mut label = format!("{}\n{}", node.label, node.detail);
+        let mut label = format!("{}\n{}", node.label(), node.detail());
         if let Some(dead) = &node.dead_end {
             let _ = write!(label, "\ndead end: {dead}");
         }

@@ -1,6 +1,6 @@
 //! The rules of a VirtualService, whatever their kind, as the graph and the tracer walk them.
 
-use std::fmt::Write;
+use std::fmt;
 
 use crate::model::{HttpMatch, RouteDestination, Spanned, TlsMatch, VirtualService};
 use crate::resolve::RouteKind;
@@ -28,59 +28,60 @@ pub struct Rule<'v> {
 
 impl Rule<'_> {
     /// What the rule matches, briefly.
-    pub fn summary(&self) -> String {
-        let mut summary = String::with_capacity(64);
-        // Each part after the first is set off by a space.
-        let mut part = |args: std::fmt::Arguments| {
-            if !summary.is_empty() {
-                summary.push(' ');
-            }
-            let _ = summary.write_fmt(args);
-        };
-        let count = match self.matches {
-            Matches::Http(items) => {
-                if let Some(item) = items.first() {
-                    if let Some(uri) = &item.uri {
-                        part(format_args!("uri {}", uri.value));
-                    }
-                    if let Some(authority) = &item.authority {
-                        part(format_args!("authority {}", authority.value));
-                    }
-                    for (name, value) in &item.headers {
-                        part(format_args!("{name} {}", value.value));
-                    }
-                    if let Some(port) = &item.port {
-                        part(format_args!("port {}", port.value));
-                    }
+    pub fn summary(&self) -> impl fmt::Display + '_ {
+        fmt::from_fn(|f| {
+            // Each part after the first is set off by a space.
+            let mut first = true;
+            let mut part = |f: &mut fmt::Formatter, args: fmt::Arguments| {
+                if !std::mem::take(&mut first) {
+                    f.write_str(" ")?;
                 }
-                items.len()
-            }
-            Matches::Tls(items) => {
-                if let Some(item) = items.first() {
-                    if let Some(sni) = &item.sni_hosts {
-                        part(format_args!("sni"));
-                        for host in &sni.value {
-                            part(format_args!("{}", host.value));
+                f.write_fmt(args)
+            };
+            let count = match self.matches {
+                Matches::Http(items) => {
+                    if let Some(item) = items.first() {
+                        if let Some(uri) = &item.uri {
+                            part(f, format_args!("uri {}", uri.value))?;
+                        }
+                        if let Some(authority) = &item.authority {
+                            part(f, format_args!("authority {}", authority.value))?;
+                        }
+                        for (name, value) in &item.headers {
+                            part(f, format_args!("{name} {}", value.value))?;
+                        }
+                        if let Some(port) = &item.port {
+                            part(f, format_args!("port {}", port.value))?;
                         }
                     }
-                    if let Some(port) = &item.port {
-                        part(format_args!("port {}", port.value));
-                    }
+                    items.len()
                 }
-                items.len()
+                Matches::Tls(items) => {
+                    if let Some(item) = items.first() {
+                        if let Some(sni) = &item.sni_hosts {
+                            part(f, format_args!("sni"))?;
+                            for host in &sni.value {
+                                part(f, format_args!("{}", host.value))?;
+                            }
+                        }
+                        if let Some(port) = &item.port {
+                            part(f, format_args!("port {}", port.value))?;
+                        }
+                    }
+                    items.len()
+                }
+            };
+            if count > 1 {
+                part(f, format_args!("(+{} more)", count - 1))?;
             }
-        };
-        if count > 1 {
-            part(format_args!("(+{} more)", count - 1));
-        }
-        if summary.is_empty() {
-            summary.push_str("any request");
-        }
-        if let Some(answer) = self.answers {
-            summary.push_str(" → ");
-            summary.push_str(answer);
-        }
-        summary
+            if first {
+                f.write_str("any request")?;
+            }
+            match self.answers {
+                Some(answer) => write!(f, " → {answer}"),
+                None => Ok(()),
+            }
+        })
     }
 
     /// Does the rule take traffic on the sidecar's port `port`?

@@ -45,8 +45,8 @@ fn describe(graph: &TrafficGraph, layout: &Layout, analysis: &Analysis) -> Strin
                 "  ({}, {}) {} | {}{dead}{}",
                 at.x,
                 at.y,
-                node.label,
-                node.detail,
+                node.label(),
+                node.detail(),
                 checks(&node.diagnostics)
             );
         }
@@ -60,8 +60,8 @@ fn describe(graph: &TrafficGraph, layout: &Layout, analysis: &Analysis) -> Strin
         let _ = writeln!(
             out,
             "  {} -> {} [{}{}]{dead}{}",
-            graph.nodes[edge.from].label,
-            graph.nodes[edge.to].label,
+            graph.nodes[edge.from].label(),
+            graph.nodes[edge.to].label(),
             edge.wire.key(),
             if edge.label.is_empty() {
                 String::new()
@@ -240,7 +240,7 @@ fn weighted_splits_label_their_hops_and_subsets_get_their_own_destinations() {
         .node_by_key("policy:shop/reviews: in subset `v2` for port 9080")
         .unwrap();
     assert_eq!(
-        graph.nodes[v2].detail,
+        graph.nodes[v2].detail(),
         "tls DISABLE in subset `v2` for port 9080"
     );
     let into_port: Vec<Wire> = graph
@@ -325,7 +325,7 @@ fn filtering_keeps_the_paths_through_matching_nodes() {
     let only = graph.filtered("HTTPBIN.org");
     assert!(only.nodes.len() < graph.nodes.len());
     assert!(
-        only.nodes.iter().all(|n| !n.label.contains("gw")),
+        only.nodes.iter().all(|n| !n.label().contains("gw")),
         "gateway paths are left out"
     );
     assert!(only.nodes.iter().any(|n| n.stage == Stage::Client));
