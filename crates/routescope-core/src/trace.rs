@@ -1012,14 +1012,13 @@ impl<'m> Tracer<'m, '_> {
             Some(path.policy_key().text()),
             policy.1,
         );
-        let (port_label, port_detail) = (path.port_label(), path.port_detail());
         let port_span = path
             .declared
             .as_ref()
             .map(|declared| declared.protocol_span);
         self.step(
             Stage::Port,
-            format!("Port {port_label} ({port_detail})."),
+            format!("Port {} ({}).", path.port_label(), path.port_detail()),
             Some(path.port_key().text()),
             port_span,
         );

@@ -26,9 +26,10 @@ pub struct TlsSetting<'d> {
 impl<'d> TlsSetting<'d> {
     /// Where the setting sits, for messages (empty at the top level).
     pub fn place(&self) -> TlsPlace<'d> {
+        // Only subset levels name their subset, and a missing name reads as an empty one.
         let subset = match self.level {
             TlsLevel::Top | TlsLevel::Port(_) => None,
-            TlsLevel::Subset | TlsLevel::SubsetPort(_) => self.subset,
+            TlsLevel::Subset | TlsLevel::SubsetPort(_) => Some(self.subset.unwrap_or_default()),
         };
         TlsPlace {
             level: self.level,

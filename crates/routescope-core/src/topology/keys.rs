@@ -7,6 +7,9 @@ use std::fmt;
 use crate::model::Resource;
 use crate::resolve::{Fqdn, RouteKind, TlsPlace};
 
+/// What identifies a node of the graph: two keys are equal when their texts are. (Only names
+/// the input may not legally hold, such as a `:` or `/` in a resource name or a subset named
+/// `-`, could give two keys one text.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NodeKey<'a> {
     /// Outside clients of a gateway port (`None`: a port the input does not say).

@@ -253,17 +253,18 @@ fn pair_crossings(upper: &[usize], lower: &[usize], rank: &[usize]) -> (usize, u
         ranks
     };
     let (upper, lower) = (sorted(upper), sorted(lower));
-    let (mut below, mut not_above) = (0, 0);
+    // Cursors into `lower`: how many of its ranks are less than `u`, and at most `u`.
+    let (mut less, mut at_most) = (0, 0);
     let (mut kept, mut shared) = (0, 0);
     for &u in &upper {
-        while below < lower.len() && lower[below] < u {
-            below += 1;
+        while less < lower.len() && lower[less] < u {
+            less += 1;
         }
-        while not_above < lower.len() && lower[not_above] <= u {
-            not_above += 1;
+        while at_most < lower.len() && lower[at_most] <= u {
+            at_most += 1;
         }
-        kept += below;
-        shared += not_above - below;
+        kept += less;
+        shared += at_most - less;
     }
     (kept, upper.len() * lower.len() - kept - shared)
 }
@@ -315,7 +316,12 @@ mod tests {
     fn pair_crossings_agree_for_small_and_hub_nodes() {
         // Ranks with repeats, as neighbours shared by both nodes have.
         let rank: Vec<usize> = (0..40).map(|n| (n * 7) % 30).collect();
-        for (upper, lower) in [(0..20, 20..40), (0..3, 20..25), (5..30, 10..12)] {
+        for (upper, lower) in [
+            (0..20, 20..40),
+            (0..3, 20..25),
+            (5..30, 10..14),
+            (0..15, 5..20),
+        ] {
             let upper: Vec<usize> = upper.collect();
             let lower: Vec<usize> = lower.collect();
             assert_eq!(

@@ -22,7 +22,7 @@ use std::fmt::{self, Display, Write};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use keys::NodeKey;
-use keys::{PortText, short_text};
+use keys::PortText;
 pub use layout::{Layout, NodeBox, crossings, layout};
 pub use path::DestinationPath;
 pub use render::{to_dot, to_svg};
@@ -89,7 +89,7 @@ impl Stage {
 }
 
 /// One box of the graph.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct GraphNode {
     pub stage: Stage,
     /// The label, the detail and the key, one after another: one allocation per node.
@@ -117,6 +117,20 @@ pub struct GraphEdge {
     pub dead: Option<String>,
     /// Warnings and errors of the node it leads to: the hop is broken.
     pub diagnostics: Vec<usize>,
+}
+
+impl fmt::Debug for GraphNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphNode")
+            .field("key", &self.key())
+            .field("stage", &self.stage)
+            .field("label", &self.label())
+            .field("detail", &self.detail())
+            .field("spans", &self.spans)
+            .field("dead_end", &self.dead_end)
+            .field("diagnostics", &self.diagnostics)
+            .finish()
+    }
 }
 
 impl GraphNode {
@@ -268,7 +282,7 @@ struct Builder<'m> {
 type Share = Option<i64>;
 
 fn share_label(share: Share) -> String {
-    share.map_or_else(String::new, |weight| short_text(format_args!("{weight}%")))
+    share.map_or_else(String::new, |weight| format!("{weight}%"))
 }
 
 /// What a new node shows: its label and detail, written into the string that will hold its
@@ -764,26 +778,25 @@ impl<'m> Builder<'m> {
         self.edge(from, destination, share, wire, None);
 
         let policy = self.node(path.policy_key(), Stage::Policy, || {
-            let (label, detail) = (
-                path.policy_label(),
-                path.policy_detail(mesh.settings.auto_mtls),
-            );
             let spans = match (path.rule, path.setting) {
                 (_, Some(setting)) => vec![setting.tls.span],
                 (Some((resource, _)), None) => vec![resource.span],
                 (None, _) => Vec::new(),
             };
-            NodeText::new(label, detail, spans)
+            NodeText::new(
+                path.policy_label(),
+                path.policy_detail(mesh.settings.auto_mtls),
+                spans,
+            )
         });
         self.edge(destination, policy, None, wire, None);
         let port_node = self.node(path.port_key(), Stage::Port, || {
-            let (label, detail) = (path.port_label(), path.port_detail());
             let spans = path
                 .declared
                 .as_ref()
                 .map(|declared| vec![declared.number_span, declared.protocol_span])
                 .unwrap_or_default();
-            NodeText::new(label, detail, spans)
+            NodeText::new(path.port_label(), path.port_detail(), spans)
         });
         self.edge(policy, port_node, None, path.wire_out, None);
         let upstream = self.node(path.upstream_key(), Stage::Upstream, || {

@@ -45,8 +45,7 @@ impl<'m> DestinationPath<'m> {
             .declared_ports(host, namespace)
             .into_iter()
             .find(|declared| port.is_some_and(|port| declared.number == port));
-        let mtls = in_mesh
-            .then(|| mesh.effective_mtls(host_fqdn.cluster_namespace().unwrap_or(namespace)));
+        let mtls = in_mesh.then(|| mesh.effective_mtls(Mesh::host_namespace(host, namespace)));
         let wire_out = wire.to_upstream(
             setting.map(|s| s.tls.value.mode_value()),
             mesh.settings.auto_mtls && in_mesh,

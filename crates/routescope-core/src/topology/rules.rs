@@ -59,9 +59,12 @@ impl Rule<'_> {
                 Matches::Tls(items) => {
                     if let Some(item) = items.first() {
                         if let Some(sni) = &item.sni_hosts {
-                            part(f, format_args!("sni"))?;
-                            for host in &sni.value {
-                                part(f, format_args!("{}", host.value))?;
+                            part(f, format_args!("sni "))?;
+                            for (n, host) in sni.value.iter().enumerate() {
+                                if n > 0 {
+                                    f.write_str(" ")?;
+                                }
+                                f.write_str(&host.value)?;
                             }
                         }
                         if let Some(port) = &item.port {

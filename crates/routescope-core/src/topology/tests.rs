@@ -253,6 +253,41 @@ fn weighted_splits_label_their_hops_and_subsets_get_their_own_destinations() {
 }
 
 #[test]
+fn rule_nodes_summarise_their_first_match_and_a_host_written_in_full_is_its_short_name() {
+    let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: shop, namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  gateways: [mesh]\n  http:\n  - match:\n    - uri: {prefix: /api}\n      headers: {x-canary: {exact: 'true'}}\n    - uri: {prefix: /v2}\n    route:\n    - destination: {host: reviews}\n  - route:\n    - destination: {host: reviews.shop.svc.cluster.local}\n  tls:\n  - match:\n    - sniHosts: [a.example.com, b.example.com]\n      port: 443\n    route:\n    - destination: {host: reviews}\n  - match:\n    - sniHosts: []\n    route:\n    - destination: {host: reviews}\n";
+    let analysis = analysis(text);
+    let graph = build(&analysis.mesh, &analysis.diagnostics);
+    let detail = |key: &str| {
+        let node = graph
+            .node_by_key(key)
+            .unwrap_or_else(|| panic!("no node {key}"));
+        graph.nodes[node].detail().to_string()
+    };
+    assert_eq!(
+        detail("rule:shop/shop:http:0"),
+        "uri prefix /api x-canary exact true (+1 more)"
+    );
+    assert_eq!(detail("rule:shop/shop:http:1"), "any request");
+    assert_eq!(
+        detail("rule:shop/shop:tls:0"),
+        "sni a.example.com b.example.com port 443"
+    );
+    assert_eq!(detail("rule:shop/shop:tls:1"), "sni ");
+    // `reviews` and `reviews.shop.svc.cluster.local` are one destination, one upstream.
+    let upstreams: Vec<&str> = graph
+        .nodes
+        .iter()
+        .filter(|node| node.stage == Stage::Upstream)
+        .map(GraphNode::key)
+        .collect();
+    assert_eq!(upstreams, ["upstream:reviews.shop.svc.cluster.local"]);
+    let destination = graph
+        .node_by_key("destination:reviews.shop.svc.cluster.local:*:-")
+        .unwrap();
+    assert_eq!(graph.nodes[destination].spans.len(), 4);
+}
+
+#[test]
 fn layouts_are_deterministic_without_overlaps_and_seed_graphs_have_no_crossings() {
     for seed in SEEDS {
         let analysis = analysis(&example(&format!("{seed}.yaml")));
