@@ -511,12 +511,17 @@ impl<'a> Fqdn<'a> {
         }
     }
 
+    /// The text's pieces, for [`Fqdn::to_text`] and `Display` alike.
+    fn pieces(self) -> [&'a str; 4] {
+        match self.namespace {
+            Some(namespace) => [self.name, ".", namespace, CLUSTER_SUFFIX],
+            None => [self.name, "", "", ""],
+        }
+    }
+
     /// The text, in one allocation.
     pub fn to_text(self) -> String {
-        match self.namespace {
-            Some(namespace) => [self.name, ".", namespace, CLUSTER_SUFFIX].concat(),
-            None => self.name.to_string(),
-        }
+        self.pieces().concat()
     }
 
     /// The namespace of a cluster name (`reviews.prod.svc.cluster.local`: `prod`).
@@ -528,10 +533,9 @@ impl<'a> Fqdn<'a> {
 
 impl std::fmt::Display for Fqdn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.namespace {
-            Some(namespace) => write!(f, "{}.{namespace}{CLUSTER_SUFFIX}", self.name),
-            None => f.write_str(self.name),
-        }
+        self.pieces()
+            .iter()
+            .try_for_each(|piece| f.write_str(piece))
     }
 }
 

@@ -84,9 +84,13 @@ impl<'a> NodeKey<'a> {
         }
     }
 
-    /// The key's text, in one allocation for the usual lengths.
+    /// The key's text, in one allocation for the usual lengths (rather than the several a
+    /// growing `to_string` makes).
     pub fn text(self) -> String {
-        short_text(self)
+        use fmt::Write;
+        let mut text = String::with_capacity(64);
+        let _ = write!(text, "{self}");
+        text
     }
 }
 
@@ -149,13 +153,4 @@ impl fmt::Display for NodeKey<'_> {
             NodeKey::Upstream(host) => write!(f, "upstream:{host}"),
         }
     }
-}
-
-/// Formats a node's short text (key, label, detail) into one allocation of the usual size,
-/// rather than the several a growing `format!` makes.
-pub(super) fn short_text(value: impl fmt::Display) -> String {
-    use fmt::Write;
-    let mut text = String::with_capacity(64);
-    let _ = write!(text, "{value}");
-    text
 }

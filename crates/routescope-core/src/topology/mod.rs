@@ -770,10 +770,11 @@ impl<'m> Builder<'m> {
             NodeText::new(
                 format_args!("{host}:{}", PortText(port)),
                 detail,
-                vec![span],
+                Vec::new(),
             )
         });
         self.chains.insert((destination, wire));
+        // Every rule that leads here adds its destination's YAML, this one included.
         self.add_span(destination, span);
         self.edge(from, destination, share, wire, None);
 
