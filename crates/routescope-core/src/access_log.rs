@@ -350,7 +350,20 @@ fn names_host(resource: &Resource, host: &str) -> bool {
             }
         }
         Spec::Service(_) => patterns.push(&resource.name.value),
-        Spec::PeerAuthentication(_) => {}
+        Spec::Route(route) => patterns.extend(route.hostname_values().map(|h| h.value.as_str())),
+        Spec::KubernetesGateway(gateway) => patterns.extend(
+            gateway
+                .listeners
+                .iter()
+                .filter_map(|listener| listener.hostname_value()),
+        ),
+        Spec::PeerAuthentication(_)
+        | Spec::GatewayClass(_)
+        | Spec::ListenerSet(_)
+        | Spec::ReferenceGrant(_)
+        | Spec::BackendTlsPolicy(_)
+        | Spec::Namespace(_)
+        | Spec::KeyStore(_) => {}
     }
     patterns
         .iter()

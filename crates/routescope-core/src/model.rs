@@ -60,6 +60,8 @@ macro_rules! named_enum {
     };
 }
 
+pub mod gateway_api;
+
 named_enum!(
     /// Gateway `servers[].tls.mode`.
     ServerTlsMode, "TLS mode" {
@@ -165,17 +167,69 @@ pub enum ResourceKind {
     ServiceEntry,
     PeerAuthentication,
     Service,
+    GatewayClass,
+    /// A Gateway API Gateway (`gateway.networking.k8s.io`), as opposed to Istio's.
+    KubernetesGateway,
+    ListenerSet,
+    HttpRoute,
+    GrpcRoute,
+    TlsRoute,
+    TcpRoute,
+    ReferenceGrant,
+    BackendTlsPolicy,
+    Namespace,
+    Secret,
+    ConfigMap,
 }
 
 impl ResourceKind {
     pub fn name(self) -> &'static str {
         match self {
-            ResourceKind::Gateway => "Gateway",
+            ResourceKind::Gateway | ResourceKind::KubernetesGateway => "Gateway",
             ResourceKind::VirtualService => "VirtualService",
             ResourceKind::DestinationRule => "DestinationRule",
             ResourceKind::ServiceEntry => "ServiceEntry",
             ResourceKind::PeerAuthentication => "PeerAuthentication",
             ResourceKind::Service => "Service",
+            ResourceKind::GatewayClass => "GatewayClass",
+            ResourceKind::ListenerSet => "ListenerSet",
+            ResourceKind::HttpRoute => "HTTPRoute",
+            ResourceKind::GrpcRoute => "GRPCRoute",
+            ResourceKind::TlsRoute => "TLSRoute",
+            ResourceKind::TcpRoute => "TCPRoute",
+            ResourceKind::ReferenceGrant => "ReferenceGrant",
+            ResourceKind::BackendTlsPolicy => "BackendTLSPolicy",
+            ResourceKind::Namespace => "Namespace",
+            ResourceKind::Secret => "Secret",
+            ResourceKind::ConfigMap => "ConfigMap",
+        }
+    }
+
+    /// The kinds of the Kubernetes Gateway API group.
+    pub fn is_gateway_api(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::GatewayClass
+                | ResourceKind::KubernetesGateway
+                | ResourceKind::ListenerSet
+                | ResourceKind::HttpRoute
+                | ResourceKind::GrpcRoute
+                | ResourceKind::TlsRoute
+                | ResourceKind::TcpRoute
+                | ResourceKind::ReferenceGrant
+                | ResourceKind::BackendTlsPolicy
+        )
+    }
+
+    /// The Gateway API route kind, for the four route kinds.
+    pub fn route_type(self) -> Option<gateway_api::RouteType> {
+        use gateway_api::RouteType;
+        match self {
+            ResourceKind::HttpRoute => Some(RouteType::Http),
+            ResourceKind::GrpcRoute => Some(RouteType::Grpc),
+            ResourceKind::TlsRoute => Some(RouteType::Tls),
+            ResourceKind::TcpRoute => Some(RouteType::Tcp),
+            _ => None,
         }
     }
 }
@@ -187,10 +241,15 @@ pub struct Resource {
     /// The whole resource (its document, or its item of a `kind: List`).
     pub span: Span,
     pub kind: ResourceKind,
+    /// `apiVersion` as written (`gateway.networking.k8s.io/v1`).
+    pub api_version: Option<Field<String>>,
     pub name: Field<String>,
     pub namespace_field: Option<Field<String>>,
     /// `metadata.namespace`, or the default namespace of the mesh settings.
     pub namespace: String,
+    /// `metadata.creationTimestamp` (RFC 3339), which orders routes and policies where the
+    /// Gateway API says "the oldest wins"; absent in most hand-written YAML.
+    pub created: Option<String>,
     pub spec: Spec,
     /// The resource's YAML tree (spanning `span`), for what the model leaves out: fixes find
     /// a field's node with [`crate::resolve::Mesh::node_at`].
@@ -228,6 +287,16 @@ pub enum Spec {
     ServiceEntry(ServiceEntry),
     PeerAuthentication(PeerAuthentication),
     Service(Service),
+    GatewayClass(gateway_api::GatewayClass),
+    KubernetesGateway(gateway_api::Gateway),
+    ListenerSet(gateway_api::ListenerSet),
+    /// HTTPRoute, GRPCRoute, TLSRoute and TCPRoute (the resource's kind says which).
+    Route(gateway_api::Route),
+    ReferenceGrant(gateway_api::ReferenceGrant),
+    BackendTlsPolicy(gateway_api::BackendTlsPolicy),
+    Namespace(gateway_api::Namespace),
+    /// A Secret or a ConfigMap.
+    KeyStore(gateway_api::KeyStore),
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -12,6 +12,7 @@ use crate::settings::MeshSettings;
 use crate::source::{Sources, Span};
 use crate::yaml::Node;
 
+pub mod gateway_api;
 mod servers;
 mod tls;
 
@@ -35,6 +36,8 @@ pub struct Mesh {
     wildcard_service_entries: Vec<usize>,
     /// Namespace → namespace-wide PeerAuthentication (no selector).
     peer_authentications: HashMap<String, usize>,
+    /// The Gateway API objects and the attachment of their routes.
+    gateway_api: gateway_api::GatewayApi,
 }
 
 /// What one `gateways` entry of a VirtualService refers to.
@@ -97,8 +100,10 @@ impl Mesh {
             services: HashMap::new(),
             wildcard_service_entries: Vec::new(),
             peer_authentications: HashMap::new(),
+            gateway_api: gateway_api::GatewayApi::default(),
         };
         mesh.index();
+        mesh.gateway_api = gateway_api::GatewayApi::new(&mesh.resources);
         mesh
     }
 
@@ -146,8 +151,14 @@ impl Mesh {
                     }
                 }
                 Spec::VirtualService(_) => {}
+                _ => {}
             }
         }
+    }
+
+    /// The Gateway API objects of the input: look-ups and route attachment.
+    pub fn gateway_api(&self) -> gateway_api::View<'_> {
+        self.gateway_api.view(&self.resources)
     }
 
     /// The YAML node whose span is exactly `span` (a model field's value or list item), from
@@ -391,6 +402,16 @@ impl Mesh {
             }
         }
         ports
+    }
+
+    /// Is there a Kubernetes Service `namespace/name` in the input?
+    pub fn has_service(&self, namespace: &str, name: &str) -> bool {
+        let host = fqdn(name, namespace);
+        self.services
+            .get(&host)
+            .into_iter()
+            .flatten()
+            .any(|&index| matches!(self.resources[index].spec, Spec::Service(_)))
     }
 
     /// Is `host` declared anywhere in the input (a Service or a ServiceEntry)?

@@ -12,6 +12,8 @@ use std::ops::Range;
 
 use crate::yaml::{self, Entry, Node, Value, YamlError};
 
+mod gateway_api;
+
 pub const YAML_SYNTAX: &str = "yaml-syntax";
 pub const INVALID_FIELD: &str = "invalid-field";
 
@@ -253,6 +255,9 @@ enum Group {
     Networking,
     Security,
     Core,
+    /// `gateway.networking.k8s.io`, any version: which versions are served is a check's
+    /// business (`gateway-api-version`), so every version is read.
+    GatewayApi,
     Other,
 }
 
@@ -263,6 +268,12 @@ fn group_of(api_version: &str) -> Group {
         | "networking.istio.io/v1" => Group::Networking,
         "security.istio.io/v1beta1" | "security.istio.io/v1" => Group::Security,
         "v1" => Group::Core,
+        _ if api_version
+            .strip_prefix(crate::model::gateway_api::GROUP)
+            .is_some_and(|version| version.starts_with('/')) =>
+        {
+            Group::GatewayApi
+        }
         _ => Group::Other,
     }
 }
@@ -320,7 +331,19 @@ impl Reader<'_> {
             (Group::Networking, "ServiceEntry") => ResourceKind::ServiceEntry,
             (Group::Security, "PeerAuthentication") => ResourceKind::PeerAuthentication,
             (Group::Core, "Service") => ResourceKind::Service,
-            // Kinds (and API groups, such as the Kubernetes Gateway API) we do not analyse.
+            (Group::Core, "Namespace") => ResourceKind::Namespace,
+            (Group::Core, "Secret") => ResourceKind::Secret,
+            (Group::Core, "ConfigMap") => ResourceKind::ConfigMap,
+            (Group::GatewayApi, "GatewayClass") => ResourceKind::GatewayClass,
+            (Group::GatewayApi, "Gateway") => ResourceKind::KubernetesGateway,
+            (Group::GatewayApi, "ListenerSet" | "XListenerSet") => ResourceKind::ListenerSet,
+            (Group::GatewayApi, "HTTPRoute") => ResourceKind::HttpRoute,
+            (Group::GatewayApi, "GRPCRoute") => ResourceKind::GrpcRoute,
+            (Group::GatewayApi, "TLSRoute") => ResourceKind::TlsRoute,
+            (Group::GatewayApi, "TCPRoute") => ResourceKind::TcpRoute,
+            (Group::GatewayApi, "ReferenceGrant") => ResourceKind::ReferenceGrant,
+            (Group::GatewayApi, "BackendTLSPolicy") => ResourceKind::BackendTlsPolicy,
+            // Kinds (and API groups) we do not analyse.
             _ => return,
         };
         let metadata = self.mapping(&root, "metadata");
@@ -338,6 +361,15 @@ impl Reader<'_> {
             .as_ref()
             .map_or(default_namespace, |ns| ns.value.as_str())
             .to_string();
+        let created = metadata
+            .and_then(|m| self.string(m.value, "creationTimestamp"))
+            .map(|created| created.value);
+        // Namespaces are cluster-scoped: their own name is their namespace.
+        let namespace = if kind == ResourceKind::Namespace {
+            name.value.clone()
+        } else {
+            namespace
+        };
         let empty = Node {
             span: Span::new(file, root.span.end as usize..root.span.end as usize),
             value: Value::Mapping(Vec::new()),
@@ -356,14 +388,33 @@ impl Reader<'_> {
                 Spec::PeerAuthentication(self.peer_authentication(spec_node))
             }
             ResourceKind::Service => Spec::Service(self.service(spec_node)),
+            ResourceKind::GatewayClass => Spec::GatewayClass(self.gateway_class(spec_node)),
+            ResourceKind::KubernetesGateway => {
+                Spec::KubernetesGateway(self.kubernetes_gateway(spec_node))
+            }
+            ResourceKind::ListenerSet => Spec::ListenerSet(self.listener_set(spec_node)),
+            ResourceKind::HttpRoute
+            | ResourceKind::GrpcRoute
+            | ResourceKind::TlsRoute
+            | ResourceKind::TcpRoute => Spec::Route(self.route(spec_node)),
+            ResourceKind::ReferenceGrant => Spec::ReferenceGrant(self.reference_grant(spec_node)),
+            ResourceKind::BackendTlsPolicy => {
+                Spec::BackendTlsPolicy(self.backend_tls_policy(spec_node))
+            }
+            ResourceKind::Namespace => {
+                Spec::Namespace(self.namespace_object(metadata.map(|m| m.value), &name.value))
+            }
+            ResourceKind::Secret | ResourceKind::ConfigMap => Spec::KeyStore(self.key_store(&root)),
         };
         out.push(Resource {
             file,
             span: root.span,
             kind,
+            api_version,
             name,
             namespace_field,
             namespace,
+            created,
             spec,
             node: root,
         });
