@@ -143,14 +143,12 @@ impl Mesh {
                     let host = fqdn(&resource.name.value, namespace);
                     self.services.entry(host).or_default().push(index);
                 }
-                Spec::PeerAuthentication(policy) => {
-                    if !policy.has_selector {
-                        self.peer_authentications
-                            .entry(namespace.clone())
-                            .or_insert(index);
-                    }
+                Spec::PeerAuthentication(policy) if !policy.has_selector => {
+                    self.peer_authentications
+                        .entry(namespace.clone())
+                        .or_insert(index);
                 }
-                Spec::VirtualService(_) => {}
+                // The Gateway API kinds have their own index (`gateway_api`).
                 _ => {}
             }
         }

@@ -191,18 +191,18 @@ impl<'m> View<'m> {
         let Some(class) = &gateway.gateway_class_name else {
             return ClassOwner::Missing;
         };
-        if let Some(&index) = self.api.classes.get(&class.value) {
-            if let Spec::GatewayClass(spec) = &self.resources[index].spec {
-                let controller = spec
-                    .controller_name
-                    .as_ref()
-                    .map_or("", |c| c.value.as_str());
-                return if is_istio_controller(controller) {
-                    ClassOwner::Istio { controller }
-                } else {
-                    ClassOwner::Foreign { controller }
-                };
-            }
+        if let Some(&index) = self.api.classes.get(&class.value)
+            && let Spec::GatewayClass(spec) = &self.resources[index].spec
+        {
+            let controller = spec
+                .controller_name
+                .as_ref()
+                .map_or("", |c| c.value.as_str());
+            return if is_istio_controller(controller) {
+                ClassOwner::Istio { controller }
+            } else {
+                ClassOwner::Foreign { controller }
+            };
         }
         BUILT_IN_CLASSES
             .iter()

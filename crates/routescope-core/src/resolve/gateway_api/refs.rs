@@ -71,7 +71,7 @@ impl ReferenceGrantNeed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BackendProblem {
     /// Another namespace, and no ReferenceGrant there allows it (`RefNotPermitted`).
-    NotPermitted(ReferenceGrantNeed),
+    NotPermitted(Box<ReferenceGrantNeed>),
     /// A kind Istio does not route to (`InvalidKind`).
     InvalidKind { group: String, kind: String },
     /// A Service name with a dot: a hostname where the Service's name belongs.
@@ -140,7 +140,7 @@ pub fn resolve_backend(
             to_name: backend.name_value().to_string(),
         };
         if !need.is_granted(view) {
-            return Err(BackendProblem::NotPermitted(need));
+            return Err(BackendProblem::NotPermitted(Box::new(need)));
         }
     }
     let name = backend.name_value();
@@ -183,7 +183,7 @@ pub fn resolve_backend(
 /// `RefNotPermitted`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertificateProblem {
-    NotPermitted(ReferenceGrantNeed),
+    NotPermitted(Box<ReferenceGrantNeed>),
     /// Only core Secrets hold certificates for Istio.
     InvalidKind {
         group: String,
@@ -253,7 +253,7 @@ pub fn check_certificate(
             to_name: reference.name_value().to_string(),
         };
         if !need.is_granted(view) {
-            return Err(CertificateProblem::NotPermitted(need));
+            return Err(CertificateProblem::NotPermitted(Box::new(need)));
         }
     }
     let Some((_, secret)) = view.key_store(ResourceKind::Secret, namespace, reference.name_value())

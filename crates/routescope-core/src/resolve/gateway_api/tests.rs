@@ -46,7 +46,11 @@ spec:
 fn bookinfo_is_accepted_with_one_attached_route() {
     let mesh = mesh(BOOKINFO);
     let all = statuses(&mesh);
-    let Status::Listeners { listeners, conditions } = &all[0].status else {
+    let Status::Listeners {
+        listeners,
+        conditions,
+    } = &all[0].status
+    else {
         panic!("{:?}", all[0].status)
     };
     assert_eq!(listeners[0].attached_routes, 1);
@@ -66,6 +70,9 @@ fn bookinfo_is_accepted_with_one_attached_route() {
             .iter()
             .map(|c| (c.type_, c.status, c.reason.as_str()))
             .collect::<Vec<_>>(),
-        [("Accepted", true, "Accepted"), ("ResolvedRefs", true, "ResolvedRefs")]
+        [
+            ("Accepted", true, "Accepted"),
+            ("ResolvedRefs", true, "ResolvedRefs")
+        ]
     );
 }
