@@ -70,6 +70,7 @@ pub fn diagnostic_json(positions: &Positions, d: &Diagnostic) -> Value {
         "severity": d.severity.as_str(),
         "message": d.message,
         "istio_code": d.istio_code,
+        "condition": d.condition.map(|(type_, reason)| json!({"type": type_, "reason": reason})),
         "file": positions.name(d.span),
         "resource": d.resource.as_ref().map(|r| json!({
             "kind": r.kind, "namespace": r.namespace, "name": r.name,

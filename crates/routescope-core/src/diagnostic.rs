@@ -146,6 +146,9 @@ pub struct Diagnostic {
     /// Istio's analyzer code for the same problem, where one exists (`IST0101`).
     pub istio_code: Option<&'static str>,
     pub resource: Option<ResourceRef>,
+    /// The status condition a Gateway API controller would set for this problem, as
+    /// (`type`, `reason`): (`Accepted`, `NotAllowedByListeners`).
+    pub condition: Option<(&'static str, &'static str)>,
     pub fixes: Vec<Fix>,
 }
 
@@ -164,8 +167,14 @@ impl Diagnostic {
             related: Vec::new(),
             istio_code: None,
             resource: None,
+            condition: None,
             fixes: Vec::new(),
         }
+    }
+
+    pub fn condition(mut self, type_: &'static str, reason: &'static str) -> Diagnostic {
+        self.condition = Some((type_, reason));
+        self
     }
 
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
