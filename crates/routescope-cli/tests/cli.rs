@@ -92,6 +92,7 @@ fn json_output_keeps_the_contract() {
             "severity",
             "message",
             "istio_code",
+            "condition",
             "file",
             "resource",
             "span",
