@@ -2,7 +2,9 @@
 
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::resolve::{GatewayTarget, Mesh};
+use crate::model::{Resource, Spanned, VirtualService, gateway_api};
+use crate::resolve::gateway_api::hostnames_intersect;
+use crate::resolve::{GatewayTarget, Mesh, fqdn};
 
 pub static CHECK: Check = Check {
     id: "host-not-in-gateway",
@@ -15,7 +17,9 @@ accepts at least one host of the VirtualService: hosts match with leftmost wildc
 (`*.example.com` accepts `a.example.com`, not `example.com`), and a server host's namespace
 prefix (`ns/host`, `./host`, `*/host`) must admit the VirtualService's namespace. A
 VirtualService bound to both `mesh` and a gateway legitimately lists hosts only the mesh
-serves, so only a binding that accepts **no** host is reported.
+serves, so only a binding that accepts **no** host is reported. A VirtualService bound to a
+Kubernetes Gateway API Gateway (Istio supports that) is compared with the listeners'
+`hostname`s; a listener without one takes every host.
 
 ## Why is this bad?
 The gateway never routes with this VirtualService: requests for its hosts get `404 NR`.
@@ -81,6 +85,18 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for reference in mesh.gateway_refs(resource, service) {
+            if let (GatewayTarget::Kubernetes(gateway_resource, gateway), Some(entry)) =
+                (&reference.target, reference.entry)
+            {
+                out.extend(kubernetes_gateway(
+                    resource,
+                    service,
+                    gateway_resource,
+                    gateway,
+                    entry,
+                ));
+                continue;
+            }
             let (GatewayTarget::Found(gateway_resource, gateway), Some(entry)) =
                 (&reference.target, reference.entry)
             else {
@@ -130,6 +146,64 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A VirtualService bound to a Gateway API Gateway: its hosts are compared with the listeners'
+/// hostnames (a listener without hostname takes every host).
+fn kubernetes_gateway(
+    resource: &Resource,
+    service: &VirtualService,
+    gateway_resource: &Resource,
+    gateway: &gateway_api::Gateway,
+    entry: &Spanned<String>,
+) -> Option<Diagnostic> {
+    let hosts: Vec<&str> = service.host_values().map(|h| h.value.as_str()).collect();
+    let served = gateway.listeners.iter().any(|listener| {
+        listener.hostname_value().is_none_or(|hostname| {
+            hosts
+                .iter()
+                .any(|host| hostnames_intersect(hostname, &fqdn(host, &resource.namespace)))
+        })
+    });
+    if served {
+        return None;
+    }
+    let listener_hosts: Vec<&str> = gateway
+        .listeners
+        .iter()
+        .filter_map(|l| l.hostname_value())
+        .collect();
+    let accepted = if listener_hosts.is_empty() {
+        "it has no listeners".to_string()
+    } else {
+        format!("its listeners accept {}", listener_hosts.join(", "))
+    };
+    let mut diagnostic = Diagnostic::new(
+        CHECK.id,
+        Severity::Warning,
+        entry.span,
+        format!(
+            "{} is bound to {}, but none of its hosts ({}) is served there: {accepted}",
+            resource.label(),
+            gateway_resource.label(),
+            hosts.join(", ")
+        ),
+    )
+    .istio_code("IST0132")
+    .resource(resource.reference());
+    for listener in &gateway.listeners {
+        if let Some(hostname) = &listener.hostname {
+            diagnostic = diagnostic.related(
+                hostname.span,
+                format!(
+                    "hostname of listener `{}` of {}",
+                    listener.name_value(),
+                    gateway_resource.label()
+                ),
+            );
+        }
+    }
+    Some(diagnostic)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::checks::fixture::check;
@@ -176,6 +250,44 @@ spec:
 "#
         );
         check("host-not-in-gateway", &fixture);
+    }
+
+    #[test]
+    fn kubernetes_gateways_are_compared_by_listener_hostname() {
+        check(
+            "host-not-in-gateway",
+            r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: istio-ingress}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: shop, port: 80, protocol: HTTP, hostname: "*.shop.com"}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: any, namespace: istio-ingress}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: blog}
+spec:
+  hosts: [blog.example.com]
+  gateways: [istio-ingress/web, istio-ingress/any]
+#            ^^^^^^^^^^^^^^^^^ warning: none of its hosts (blog.example.com) is served there: its listeners accept *.shop.com
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop}
+spec:
+  hosts: [www.shop.com]
+  gateways: [istio-ingress/web]
+"#,
+        );
     }
 
     #[test]

@@ -196,6 +196,14 @@ spec:
     }
 
     #[test]
+    fn a_kubernetes_gateway_is_a_gateway_too() {
+        check(
+            "unknown-gateway",
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web, namespace: ingress}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: shop}\nspec:\n  hosts: [shop.com]\n  gateways: [ingress/web]\n",
+        );
+    }
+
+    #[test]
     fn fix_adds_the_namespace_keeping_quotes() {
         let before = format!(
             "{GATEWAY}apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: vs}}\nspec:\n  hosts: [a.com]\n  gateways: ['gw'] # the public one\n"

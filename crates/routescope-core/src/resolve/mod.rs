@@ -53,6 +53,8 @@ pub enum GatewayTarget<'m> {
     /// The reserved `mesh`: the sidecars of every workload.
     Mesh,
     Found(&'m Resource, &'m Gateway),
+    /// A Kubernetes Gateway API Gateway: Istio binds VirtualServices to those too.
+    Kubernetes(&'m Resource, &'m crate::model::gateway_api::Gateway),
     Missing {
         namespace: &'m str,
         name: &'m str,
@@ -277,9 +279,14 @@ impl Mesh {
                     _ => unreachable!("the gateway index holds gateways"),
                 }
             }
-            None => GatewayTarget::Missing {
-                namespace: gateway_namespace,
-                name,
+            None => match self.gateway_api().gateway(gateway_namespace, name) {
+                Some((index, gateway)) => {
+                    GatewayTarget::Kubernetes(&self.resources[index], gateway)
+                }
+                None => GatewayTarget::Missing {
+                    namespace: gateway_namespace,
+                    name,
+                },
             },
         }
     }

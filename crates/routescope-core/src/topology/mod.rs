@@ -464,6 +464,8 @@ impl<'m> Builder<'m> {
                         }
                     }
                     GatewayTarget::Mesh => self.mesh_rules(resource, service),
+                    // Drawn with the Gateway API paths.
+                    GatewayTarget::Kubernetes(..) => {}
                 }
             }
         }
