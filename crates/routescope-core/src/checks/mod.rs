@@ -4,6 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::resolve::Mesh;
 
+mod backend_tls_policy_invalid;
 mod double_tls;
 mod gateway_tls_credential;
 mod gateway_tls_missing;
@@ -112,6 +113,7 @@ pub fn registry() -> &'static [&'static Check] {
 }
 
 static REGISTRY: &[&Check] = &[
+    &backend_tls_policy_invalid::CHECK,
     &double_tls::CHECK,
     &gateway_tls_credential::CHECK,
     &gateway_tls_missing::CHECK,
