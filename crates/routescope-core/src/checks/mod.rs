@@ -4,6 +4,10 @@
 use crate::diagnostic::Diagnostic;
 use crate::resolve::Mesh;
 
+mod backend_tls_behind_passthrough;
+mod backend_tls_double_tls;
+mod backend_tls_policy_invalid;
+mod backend_tls_replaces_mesh_mtls;
 mod double_tls;
 mod gateway_tls_credential;
 mod gateway_tls_missing;
@@ -112,6 +116,10 @@ pub fn registry() -> &'static [&'static Check] {
 }
 
 static REGISTRY: &[&Check] = &[
+    &backend_tls_behind_passthrough::CHECK,
+    &backend_tls_double_tls::CHECK,
+    &backend_tls_policy_invalid::CHECK,
+    &backend_tls_replaces_mesh_mtls::CHECK,
     &double_tls::CHECK,
     &gateway_tls_credential::CHECK,
     &gateway_tls_missing::CHECK,

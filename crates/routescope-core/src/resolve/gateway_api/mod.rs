@@ -20,6 +20,10 @@ pub use attach::{
     supported_kinds,
 };
 pub use hostnames::{hostnames_intersect, wildcard_differs_from_spec};
+pub use policy::{
+    BackendTls, CaProblem, MESH_CONTROLLER, PolicyEvaluation, TargetOutcome, TargetProblem,
+    backend_tls_for, evaluate_policy,
+};
 pub use refs::{BackendProblem, CertificateProblem, ReferenceGrantNeed, listeners_of};
 
 /// The controller name of Istio's `istio` GatewayClass.
@@ -72,6 +76,8 @@ pub struct GatewayApi {
     grants: HashMap<String, Vec<usize>>,
     /// (kind, namespace, name) → Secret or ConfigMap.
     key_stores: HashMap<(ResourceKind, String, String), usize>,
+    /// (namespace, targetRef name) → the BackendTLSPolicies of that namespace naming it.
+    backend_tls_policies: HashMap<(String, String), Vec<usize>>,
     /// Route resource index → the attachment of each of its parentRefs, in order.
     attachments: HashMap<usize, Vec<Attachment>>,
     /// ListenerSet resource index → whether its parent Gateway takes it (and which one).
@@ -119,6 +125,20 @@ impl GatewayApi {
                     .entry(resource.namespace.clone())
                     .or_default()
                     .push(index),
+                ResourceKind::BackendTlsPolicy => {
+                    let Spec::BackendTlsPolicy(policy) = &resource.spec else {
+                        continue;
+                    };
+                    for target in policy.target_refs() {
+                        let entry = api
+                            .backend_tls_policies
+                            .entry((resource.namespace.clone(), target.name_value().to_string()))
+                            .or_default();
+                        if entry.last() != Some(&index) {
+                            entry.push(index);
+                        }
+                    }
+                }
                 ResourceKind::Secret | ResourceKind::ConfigMap => {
                     let (namespace, name) = key();
                     api.key_stores
@@ -258,6 +278,15 @@ impl<'m> View<'m> {
             Spec::KeyStore(store) => Some((&self.resources[index], store)),
             _ => None,
         }
+    }
+
+    /// The BackendTLSPolicies in `namespace` with a targetRef named `name` (of any kind), as
+    /// resource indices in input order.
+    pub fn backend_tls_policies(&self, namespace: &str, name: &str) -> &'m [usize] {
+        self.api
+            .backend_tls_policies
+            .get(&(namespace.to_string(), name.to_string()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The attachment of each parentRef of the route at resource `index`.
