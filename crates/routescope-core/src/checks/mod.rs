@@ -19,8 +19,12 @@ mod https_redirect_on_non_http;
 mod https_to_http_port;
 mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
+mod listener_certificate_invalid;
 mod mtls_disabled_by_destination_rule;
+mod reference_not_permitted;
 mod retries_with_fault;
+mod route_backend_invalid_kind;
+mod route_backend_not_found;
 mod route_weights_total;
 mod tls_origination_without_ca;
 mod tls_route_behind_terminating_gateway;
@@ -131,8 +135,12 @@ static REGISTRY: &[&Check] = &[
     &https_to_http_port::CHECK,
     &ingress_bypasses_mesh_subsets::CHECK,
     &invalid_field::CHECK,
+    &listener_certificate_invalid::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
+    &reference_not_permitted::CHECK,
     &retries_with_fault::CHECK,
+    &route_backend_invalid_kind::CHECK,
+    &route_backend_not_found::CHECK,
     &route_weights_total::CHECK,
     &tls_origination_without_ca::CHECK,
     &tls_route_behind_terminating_gateway::CHECK,

@@ -2,8 +2,45 @@
 
 use super::replace_scalar;
 use crate::diagnostic::Edit;
+use crate::model::gateway_api::ObjectRef;
 use crate::model::{Named, PortSpec, Protocol};
 use crate::source::Sources;
+
+/// A Gateway API reference respelled to one of the `accepted` (group, kind) pairs it misses
+/// only by letter case (`service` for `Service`) or by naming the core group `core`: the
+/// respelled reference, and the edits of its `group` and `kind` values. `None` when it names
+/// no accepted pair that way (or one exactly).
+pub fn respell_group_kind(
+    sources: &Sources,
+    reference: &ObjectRef,
+    defaults: (&str, &str),
+    accepted: &[(&str, &str)],
+) -> Option<(ObjectRef, Vec<Edit>)> {
+    let group = reference.group_or(defaults.0);
+    let kind = reference.kind_or(defaults.1);
+    let &(new_group, new_kind) = accepted.iter().find(|(g, k)| {
+        let group_close =
+            group.eq_ignore_ascii_case(g) || (g.is_empty() && group.eq_ignore_ascii_case("core"));
+        (group, kind) != (*g, *k) && group_close && kind.eq_ignore_ascii_case(k)
+    })?;
+    let mut respelled = reference.clone();
+    let mut edits = Vec::new();
+    if let Some(written) = respelled.group.as_mut().filter(|g| g.value != new_group) {
+        edits.push(
+            if new_group.is_empty() && !sources.slice(written.span).starts_with(['"', '\'']) {
+                Edit::replace(written.span, "\"\"")
+            } else {
+                replace_scalar(sources, written.span, new_group)
+            },
+        );
+        written.value = new_group.to_string();
+    }
+    if let Some(written) = respelled.kind.as_mut().filter(|k| k.value != new_kind) {
+        edits.push(replace_scalar(sources, written.span, new_kind));
+        written.value = new_kind.to_string();
+    }
+    Some((respelled, edits))
+}
 
 /// The placeholder a fix inserts where the user must name a Kubernetes TLS secret.
 pub const CREDENTIAL_PLACEHOLDER: &str = "credentialName: <credential-name>";

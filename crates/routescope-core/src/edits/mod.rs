@@ -15,8 +15,8 @@ mod scalar;
 pub use collection::{
     append_items, delete_entries, delete_items, insert_entry, insert_one_line_entry, is_flow,
 };
-pub use document::delete_document;
-pub use fields::{CREDENTIAL_PLACEHOLDER, retype_port};
+pub use document::{append_document, delete_document};
+pub use fields::{CREDENTIAL_PLACEHOLDER, respell_group_kind, retype_port};
 pub use scalar::{quoted, replace_scalar, scalar_like};
 
 use crate::diagnostic::Edit;

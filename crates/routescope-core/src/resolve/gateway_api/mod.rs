@@ -24,7 +24,11 @@ pub use policy::{
     BackendTls, CaProblem, MESH_CONTROLLER, PolicyEvaluation, TargetOutcome, TargetProblem,
     backend_tls_for, evaluate_policy,
 };
-pub use refs::{BackendProblem, CertificateProblem, ReferenceGrantNeed, listeners_of};
+pub use refs::{
+    BackendProblem, CertificateProblem, GrantMiss, ISTIO_GROUP, MCS_GROUP, ReferenceGrantNeed,
+    UNATTACHED, backend_with_grant, certificate_grant_need, is_unattached, istio_listener_holders,
+    istio_routes, listeners_of, usable_certificates,
+};
 
 /// The controller name of Istio's `istio` GatewayClass.
 pub const ISTIO_CONTROLLER: &str = "istio.io/gateway-controller";
@@ -328,28 +332,29 @@ pub fn names_gateway(reference: &gwapi::ObjectRef) -> bool {
 
 impl Mesh {
     /// What a backendRef of `route` resolves to: the destination host, or why not. A Service
-    /// (or ServiceEntry host) that is not in the input is `NotInInput`.
+    /// (or ServiceEntry host) that is not in the input is `NotInInput`. ReferenceGrants count
+    /// when the route has a Gateway parent (Istio enforces them for those only).
     pub fn gateway_api_backend(
         &self,
         route: &Resource,
         backend: &ObjectRef,
     ) -> Result<String, BackendProblem> {
-        refs::resolve_backend(
-            &self.gateway_api(),
-            |namespace, name| self.has_service(namespace, name),
-            |host, namespace| self.is_declared(host, namespace),
-            route,
-            backend,
-        )
+        refs::resolve_backend(self, route, backend, refs::enforces_grants(route))
     }
 
-    /// Checks one certificateRef of a listener of `holder` (a Gateway or ListenerSet).
+    /// Checks one certificateRef of a listener of `holder` (a Gateway or ListenerSet). On
+    /// partial input a Secret that is not in it is taken to exist, so its ReferenceGrant counts.
     pub fn gateway_api_certificate(
         &self,
         holder: &Resource,
         reference: &ObjectRef,
     ) -> Result<(), CertificateProblem> {
-        refs::check_certificate(&self.gateway_api(), holder, reference)
+        refs::check_certificate(
+            &self.gateway_api(),
+            holder,
+            reference,
+            !self.settings.input_complete,
+        )
     }
 }
 
