@@ -5,6 +5,8 @@ use crate::diagnostic::Diagnostic;
 use crate::resolve::Mesh;
 
 mod double_tls;
+mod gateway_api_rejected;
+mod gateway_api_version;
 mod gateway_tls_credential;
 mod gateway_tls_missing;
 mod gateway_tls_mode_implicit;
@@ -15,6 +17,9 @@ mod https_redirect_on_non_http;
 mod https_to_http_port;
 mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
+mod listener_conflict;
+mod listener_hostname_hijack;
+mod listeners_share_certificate;
 mod mtls_disabled_by_destination_rule;
 mod retries_with_fault;
 mod route_weights_total;
@@ -113,6 +118,8 @@ pub fn registry() -> &'static [&'static Check] {
 
 static REGISTRY: &[&Check] = &[
     &double_tls::CHECK,
+    &gateway_api_rejected::CHECK,
+    &gateway_api_version::CHECK,
     &gateway_tls_credential::CHECK,
     &gateway_tls_missing::CHECK,
     &gateway_tls_mode_implicit::CHECK,
@@ -123,6 +130,9 @@ static REGISTRY: &[&Check] = &[
     &https_to_http_port::CHECK,
     &ingress_bypasses_mesh_subsets::CHECK,
     &invalid_field::CHECK,
+    &listener_conflict::CHECK,
+    &listener_hostname_hijack::CHECK,
+    &listeners_share_certificate::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
     &retries_with_fault::CHECK,
     &route_weights_total::CHECK,
