@@ -155,7 +155,7 @@ fn listener_rules(mesh: &Mesh, holder: &Resource, out: &mut Vec<Diagnostic>) {
                 let mut d = diagnostic(
                     tls.key,
                     TLS_FORBIDDEN,
-                    format!("has protocol {protocol}, which carries no TLS of the gateway's"),
+                    format!("has protocol {protocol}, on which the gateway does no TLS"),
                 );
                 for fix in tls_forbidden_fixes(mesh, listener, protocol) {
                     d = d.fix(fix);
