@@ -187,6 +187,25 @@ fn describe_hosts(server: &Server) -> String {
     sorted_hosts(server).join(", ")
 }
 
+/// What both certificate-sharing checks report: `this` and `others` (each named with its
+/// hosts) terminate TLS at `place` with the same `certificate`, so browsers coalesce their
+/// HTTP/2 connections and the `server` (Gateway, listener) that got the connection answers
+/// for hosts it has no route for.
+pub(super) fn connection_reuse_message(
+    this: &str,
+    others: &[String],
+    place: &str,
+    certificate: &str,
+    server: &str,
+) -> String {
+    format!(
+        "{this} and {} terminate TLS on {place} with the same {certificate}: browsers reuse one \
+         HTTP/2 connection for all these hosts and get 404 from the {server} that lacks the \
+         host's route",
+        others.join(", ")
+    )
+}
+
 /// The diagnostic of `server`, which conflicts with `others`, all of `group` (every server
 /// with that certificate).
 fn diagnostic(
@@ -220,14 +239,16 @@ fn diagnostic(
             )
         })
         .collect();
-    let message = format!(
-        "{} ({}) and {} terminate TLS on port {port} of {selector} with the same {}: \
-         browsers reuse one HTTP/2 connection for all these hosts and get 404 from the Gateway \
-         that lacks the host's route",
-        server.gateway.label(),
-        describe_hosts(server.server),
-        other_names.join(", "),
-        server.certificate.describe()
+    let message = connection_reuse_message(
+        &format!(
+            "{} ({})",
+            server.gateway.label(),
+            describe_hosts(server.server)
+        ),
+        &other_names,
+        &format!("port {port} of {selector}"),
+        &server.certificate.describe(),
+        "Gateway",
     );
     let mut diagnostic = Diagnostic::new(CHECK.id, Severity::Warning, server.at, message)
         .istio_code("IST0138")

@@ -9,6 +9,8 @@ mod backend_tls_double_tls;
 mod backend_tls_policy_invalid;
 mod backend_tls_replaces_mesh_mtls;
 mod double_tls;
+mod gateway_api_rejected;
+mod gateway_api_version;
 mod gateway_tls_credential;
 mod gateway_tls_missing;
 mod gateway_tls_mode_implicit;
@@ -20,6 +22,9 @@ mod https_to_http_port;
 mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
 mod listener_certificate_invalid;
+mod listener_conflict;
+mod listener_hostname_hijack;
+mod listeners_share_certificate;
 mod mtls_disabled_by_destination_rule;
 mod reference_not_permitted;
 mod retries_with_fault;
@@ -125,6 +130,8 @@ static REGISTRY: &[&Check] = &[
     &backend_tls_policy_invalid::CHECK,
     &backend_tls_replaces_mesh_mtls::CHECK,
     &double_tls::CHECK,
+    &gateway_api_rejected::CHECK,
+    &gateway_api_version::CHECK,
     &gateway_tls_credential::CHECK,
     &gateway_tls_missing::CHECK,
     &gateway_tls_mode_implicit::CHECK,
@@ -136,6 +143,9 @@ static REGISTRY: &[&Check] = &[
     &ingress_bypasses_mesh_subsets::CHECK,
     &invalid_field::CHECK,
     &listener_certificate_invalid::CHECK,
+    &listener_conflict::CHECK,
+    &listener_hostname_hijack::CHECK,
+    &listeners_share_certificate::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
     &reference_not_permitted::CHECK,
     &retries_with_fault::CHECK,

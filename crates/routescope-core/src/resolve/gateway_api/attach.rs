@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::conflicts;
 use super::hostnames::hostnames_intersect;
 use super::{View, group_kind};
 use crate::model::gateway_api::{
@@ -419,17 +420,30 @@ fn target(
     let name = reference.name_value().to_string();
     let listeners_of = |parent: usize, gateway: usize, listeners: &[Listener]| {
         let listener_namespace = &view.resource(parent).namespace;
+        let parent_of = |set: usize| set_parents.get(&set).copied().flatten();
+        let conflicted = conflicts::conflicts_in(view, &parent_of, parent);
         let results = listeners
             .iter()
             .enumerate()
-            .map(|(listener, l)| {
+            .filter_map(|(listener, l)| {
                 let (denial, namespace_assumed) =
-                    judge(view, route, route_type, reference, l, listener_namespace);
-                ListenerResult {
+                    if conflicted.iter().any(|c| c.listener == listener) {
+                        // Not programmed: Istio knows no such section of the parent. A
+                        // parentRef naming a section does not find it; others never meet it.
+                        let section = &reference.section_name.as_ref()?.value;
+                        let denial = Denial {
+                            cause: DenialCause::SectionName,
+                            message: format!("sectionName {section:?} not found"),
+                        };
+                        (Some(denial), false)
+                    } else {
+                        judge(view, route, route_type, reference, l, listener_namespace)
+                    };
+                Some(ListenerResult {
                     listener,
                     denial,
                     namespace_assumed,
-                }
+                })
             })
             .collect();
         ParentTarget::Listeners {

@@ -10,6 +10,7 @@ use crate::model::{Resource, ResourceKind, Spec};
 use crate::resolve::Mesh;
 
 mod attach;
+mod conflicts;
 mod hostnames;
 mod policy;
 mod refs;
@@ -19,6 +20,7 @@ pub use attach::{
     Attachment, Denial, DenialCause, ListenerResult, ParentTarget, protocol_route_kinds,
     supported_kinds,
 };
+pub use conflicts::{CONFLICT_MESSAGE, Conflict, ConflictReason, conflicted_listeners};
 pub use hostnames::{hostnames_intersect, wildcard_differs_from_spec};
 pub use policy::{
     BackendTls, CaProblem, MESH_CONTROLLER, PolicyEvaluation, TargetOutcome, TargetProblem,

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use super::attach::{self, ParentTarget};
 use super::refs::listeners_of;
-use super::{ClassOwner, ISTIO_CONTROLLER};
-use crate::model::gateway_api::{GROUP, ListenerProtocol, ObjectRef, RouteType};
+use super::{CONFLICT_MESSAGE, ClassOwner, Conflict, ISTIO_CONTROLLER};
+use crate::model::gateway_api::{GROUP, Listener, ListenerProtocol, ObjectRef, RouteType};
 use crate::model::{Resource, ResourceKind, Spec};
 use crate::resolve::Mesh;
 
@@ -173,11 +173,15 @@ fn attached_routes(mesh: &Mesh) -> HashMap<(usize, usize), usize> {
 /// The status of a Gateway or accepted ListenerSet that Istio runs.
 fn holder_status(mesh: &Mesh, index: usize, attached: &HashMap<(usize, usize), usize>) -> Status {
     let holder = &mesh.resources[index];
+    let conflicts = super::conflicted_listeners(&mesh.gateway_api(), index);
     let listeners: Vec<ListenerStatus> = listeners_of(holder)
         .iter()
         .enumerate()
         .map(|(at, listener)| {
             let (supported_kinds, kinds_valid) = attach::supported_kinds(listener);
+            if let Some(conflict) = conflicts.iter().find(|c| c.listener == at) {
+                return conflicted_status(listener, supported_kinds, kinds_valid, conflict);
+            }
             let problems = super::listener_problems(mesh, holder, at);
             let mut accepted = Condition::new("Accepted", true, "Accepted", "No errors found");
             let mut programmed =
@@ -226,6 +230,36 @@ fn holder_status(mesh: &Mesh, index: usize, attached: &HashMap<(usize, usize), u
     Status::Listeners {
         conditions,
         listeners,
+    }
+}
+
+/// A listener that lost a conflict: Istio skips it (`ReportListenerConflict`), so it has
+/// only the three conflict conditions, and `ResolvedRefs` when its route kinds are invalid.
+fn conflicted_status(
+    listener: &Listener,
+    supported_kinds: Vec<RouteType>,
+    kinds_valid: bool,
+    conflict: &Conflict,
+) -> ListenerStatus {
+    let reason = conflict.reason.reason();
+    let mut conditions = vec![
+        Condition::new("Accepted", false, reason, CONFLICT_MESSAGE),
+        Condition::new("Programmed", false, reason, CONFLICT_MESSAGE),
+        Condition::new("Conflicted", true, reason, CONFLICT_MESSAGE),
+    ];
+    if !kinds_valid {
+        conditions.push(Condition::new(
+            "ResolvedRefs",
+            false,
+            "InvalidRouteKinds",
+            "Invalid route kinds",
+        ));
+    }
+    ListenerStatus {
+        name: listener.name_value().to_string(),
+        supported_kinds,
+        attached_routes: 0,
+        conditions,
     }
 }
 
