@@ -17,7 +17,9 @@ mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
 mod mtls_disabled_by_destination_rule;
 mod retries_with_fault;
+mod route_hostname_mismatch;
 mod route_kind_not_allowed;
+mod route_namespace_not_allowed;
 mod route_section_not_found;
 mod route_weights_total;
 mod tls_origination_without_ca;
@@ -127,7 +129,9 @@ static REGISTRY: &[&Check] = &[
     &invalid_field::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
     &retries_with_fault::CHECK,
+    &route_hostname_mismatch::CHECK,
     &route_kind_not_allowed::CHECK,
+    &route_namespace_not_allowed::CHECK,
     &route_section_not_found::CHECK,
     &route_weights_total::CHECK,
     &tls_origination_without_ca::CHECK,
