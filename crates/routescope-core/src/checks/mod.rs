@@ -15,11 +15,13 @@ mod https_redirect_on_non_http;
 mod https_to_http_port;
 mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
+mod listener_invalid_route_kinds;
 mod mtls_disabled_by_destination_rule;
 mod retries_with_fault;
 mod route_hostname_mismatch;
 mod route_kind_not_allowed;
 mod route_namespace_not_allowed;
+mod route_parent_not_found;
 mod route_section_not_found;
 mod route_weights_total;
 mod tls_origination_without_ca;
@@ -127,11 +129,13 @@ static REGISTRY: &[&Check] = &[
     &https_to_http_port::CHECK,
     &ingress_bypasses_mesh_subsets::CHECK,
     &invalid_field::CHECK,
+    &listener_invalid_route_kinds::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
     &retries_with_fault::CHECK,
     &route_hostname_mismatch::CHECK,
     &route_kind_not_allowed::CHECK,
     &route_namespace_not_allowed::CHECK,
+    &route_parent_not_found::CHECK,
     &route_section_not_found::CHECK,
     &route_weights_total::CHECK,
     &tls_origination_without_ca::CHECK,
