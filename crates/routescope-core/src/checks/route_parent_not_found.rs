@@ -27,8 +27,9 @@ controller, or is neither in the input nor one of Istio's built-in classes (`ist
 
 A parentRef to nothing of the input is an info when the input may be partial (the object may
 exist in the cluster) and no other object of that kind is in the input; a warning otherwise.
-A Gateway of another controller is a warning; a GatewayClass that is nowhere in the input is
-an info.
+A Gateway of another controller is a warning when the input also has Gateways Istio runs
+(the route was likely meant for Istio), an info otherwise (configuration for another
+implementation); a GatewayClass that is nowhere in the input is an info.
 
 ## Why is this bad?
 Istio's controller skips a parentRef it cannot resolve to one of its own listeners: it
@@ -184,6 +185,12 @@ fn missing(
             names.join(" or ")
         ));
     }
+    if kind == "Gateway" && mesh.has_service(namespace, name) {
+        hints.push(format!(
+            "a Service `{name}` exists in namespace {namespace}: a Service parent needs \
+             `group: \"\"` and `kind: Service`"
+        ));
+    }
     let severity = if objects.is_empty() {
         mesh.missing_reference_severity()
     } else {
@@ -242,6 +249,15 @@ fn missing(
     diagnostic
 }
 
+/// Whether the input has a Gateway that Istio runs.
+fn runs_istio_gateways(mesh: &Mesh) -> bool {
+    let view = mesh.gateway_api();
+    mesh.resources.iter().any(|r| match &r.spec {
+        Spec::KubernetesGateway(gateway) => view.class_owner(gateway).is_istio(),
+        _ => false,
+    })
+}
+
 /// Why Istio does not run the Gateway or ListenerSet at `parent`: severity, explanation, and
 /// where to point at it. `None` when the input already says everything (no class at all).
 fn not_istio(mesh: &Mesh, parent: usize) -> Option<(Severity, String, &Resource)> {
@@ -254,8 +270,10 @@ fn not_istio(mesh: &Mesh, parent: usize) -> Option<(Severity, String, &Resource)
         let class = gateway.gateway_class_name.as_ref()?;
         let owner = view.class_owner(gateway);
         let severity = match owner {
-            ClassOwner::Foreign { .. } => Severity::Warning,
-            ClassOwner::Unknown => Severity::Info,
+            // Configuration for another controller is not a mistake by itself; beside
+            // Gateways that Istio runs, a route on one Istio ignores likely is.
+            ClassOwner::Foreign { .. } if runs_istio_gateways(mesh) => Severity::Warning,
+            ClassOwner::Foreign { .. } | ClassOwner::Unknown => Severity::Info,
             _ => return None,
         };
         let consequence = match owner {
@@ -414,7 +432,18 @@ mod tests {
                 "{class}{}{}",
                 gateway("other"),
                 route(
-                    "  - {name: public, namespace: infra}\n#          ^^^^^^ warning: Gateway infra/public of GatewayClass `other` is run by example.com/lb, not Istio: Istio ignores this Gateway; its routes get no status from Istio\n"
+                    "  - {name: public, namespace: infra}\n#          ^^^^^^ info: Gateway infra/public of GatewayClass `other` is run by example.com/lb, not Istio: Istio ignores this Gateway; its routes get no status from Istio\n"
+                )
+            ),
+        );
+        check(
+            "route-parent-not-found",
+            &format!(
+                "{class}{}{}{}",
+                gateway("other"),
+                GATEWAY.replace("name: public", "name: istio-run"),
+                route(
+                    "  - {name: public, namespace: infra}\n#          ^^^^^^ warning: is run by example.com/lb, not Istio\n"
                 )
             ),
         );
@@ -425,6 +454,19 @@ mod tests {
                 gateway("acme-lb"),
                 route(
                     "  - {name: public, namespace: infra}\n#          ^^^^^^ info: of GatewayClass `acme-lb` is of a GatewayClass that is neither in the input nor one of Istio's\n"
+                )
+            ),
+        );
+    }
+
+    #[test]
+    fn a_service_of_that_name_hints_at_the_kind() {
+        check(
+            "route-parent-not-found",
+            &format!(
+                "apiVersion: v1\nkind: Service\nmetadata: {{name: reviews, namespace: apps}}\nspec: {{ports: [{{port: 9080}}]}}\n---\n{}",
+                route(
+                    "  - name: reviews\n#         ^^^^^^^ info: a Service `reviews` exists in namespace apps: a Service parent needs `group: \"\"` and `kind: Service`\n"
                 )
             ),
         );
