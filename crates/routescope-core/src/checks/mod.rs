@@ -24,12 +24,18 @@ mod invalid_field;
 mod listener_certificate_invalid;
 mod listener_conflict;
 mod listener_hostname_hijack;
+mod listener_invalid_route_kinds;
 mod listeners_share_certificate;
 mod mtls_disabled_by_destination_rule;
 mod reference_not_permitted;
 mod retries_with_fault;
 mod route_backend_invalid_kind;
 mod route_backend_not_found;
+mod route_hostname_mismatch;
+mod route_kind_not_allowed;
+mod route_namespace_not_allowed;
+mod route_parent_not_found;
+mod route_section_not_found;
 mod route_weights_total;
 mod tls_origination_without_ca;
 mod tls_route_behind_terminating_gateway;
@@ -145,12 +151,18 @@ static REGISTRY: &[&Check] = &[
     &listener_certificate_invalid::CHECK,
     &listener_conflict::CHECK,
     &listener_hostname_hijack::CHECK,
+    &listener_invalid_route_kinds::CHECK,
     &listeners_share_certificate::CHECK,
     &mtls_disabled_by_destination_rule::CHECK,
     &reference_not_permitted::CHECK,
     &retries_with_fault::CHECK,
     &route_backend_invalid_kind::CHECK,
     &route_backend_not_found::CHECK,
+    &route_hostname_mismatch::CHECK,
+    &route_kind_not_allowed::CHECK,
+    &route_namespace_not_allowed::CHECK,
+    &route_parent_not_found::CHECK,
+    &route_section_not_found::CHECK,
     &route_weights_total::CHECK,
     &tls_origination_without_ca::CHECK,
     &tls_route_behind_terminating_gateway::CHECK,

@@ -9,8 +9,8 @@ use super::conflicts;
 use super::hostnames::hostnames_intersect;
 use super::{View, group_kind};
 use crate::model::gateway_api::{
-    self as gwapi, FromNamespaces, GROUP, Listener, ListenerProtocol, ListenerTlsMode,
-    NamespaceSelection, RouteType,
+    FromNamespaces, GROUP, LabelSelector, Listener, ListenerProtocol, ListenerTlsMode,
+    NamespaceSelection, ObjectRef, RouteType,
 };
 use crate::model::{Resource, Spec};
 
@@ -223,45 +223,78 @@ enum Admission {
     Assumed,
 }
 
-/// Whether `selection` (of a listener in `own_namespace`; `default` when absent) admits
-/// `namespace`.
-fn admits(
-    view: &View<'_>,
-    selection: Option<&NamespaceSelection>,
-    default: FromNamespaces,
-    own_namespace: &str,
-    namespace: &str,
-) -> Admission {
-    let from = selection
-        .and_then(|s| s.from.as_ref())
-        .map_or(default, |f| f.value);
-    let yes = |allowed: bool| {
+impl Admission {
+    fn of(allowed: bool) -> Admission {
         if allowed {
             Admission::Allowed
         } else {
             Admission::Denied
         }
-    };
+    }
+}
+
+/// Whether a listener's `allowedRoutes.namespaces` (of a listener in `own_namespace`) admits
+/// routes of `namespace`, as Istio's `namespacesFromSelector` reads it: absent or `Same`
+/// admits the listener's namespace, `All` every one, and any other `from` (`Selector`, and
+/// `None` too: Istio has no case for it) runs the selector, where a missing selector admits
+/// every namespace ("should never happen, invalid config").
+fn admits_routes(
+    view: &View<'_>,
+    selection: Option<&NamespaceSelection>,
+    own_namespace: &str,
+    namespace: &str,
+) -> Admission {
+    let from = selection
+        .and_then(|s| s.from.as_ref())
+        .map_or(FromNamespaces::Same, |f| f.value);
     match from {
+        FromNamespaces::Same => Admission::of(namespace == own_namespace),
         FromNamespaces::All => Admission::Allowed,
-        FromNamespaces::Same => yes(namespace == own_namespace),
-        FromNamespaces::None => Admission::Denied,
-        FromNamespaces::Selector => {
-            let Some(selector) = selection.and_then(|s| s.selector.as_ref()) else {
-                return Admission::Denied;
-            };
-            let selector = &selector.value;
-            match view.namespace_labels(namespace) {
-                Some(labels) => yes(selector.matches(labels)),
-                None => {
-                    const NAME_LABEL: &str = "kubernetes.io/metadata.name";
-                    let known = [(NAME_LABEL.to_string(), namespace.to_string())];
-                    if selector.keys().all(|key| key == NAME_LABEL) {
-                        yes(selector.matches(&known))
-                    } else {
-                        Admission::Assumed
-                    }
-                }
+        FromNamespaces::Selector | FromNamespaces::None => {
+            match selection.and_then(|s| s.selector.as_ref()) {
+                Some(selector) => selector_admits(view, &selector.value, namespace),
+                None => Admission::Allowed,
+            }
+        }
+    }
+}
+
+/// Whether a Gateway's `allowedListeners.namespaces` (of a Gateway in `own_namespace`) admits
+/// ListenerSets of `namespace`, as Istio's `NamespaceAcceptedByAllowListeners` reads it:
+/// absent admits none, and so does `Selector` without a selector.
+fn admits_listener_sets(
+    view: &View<'_>,
+    selection: Option<&NamespaceSelection>,
+    own_namespace: &str,
+    namespace: &str,
+) -> Admission {
+    let Some(selection) = selection else {
+        return Admission::Denied;
+    };
+    match selection.from.as_ref().map(|f| f.value) {
+        Some(FromNamespaces::All) => Admission::Allowed,
+        Some(FromNamespaces::Same) => Admission::of(namespace == own_namespace),
+        Some(FromNamespaces::None) => Admission::Denied,
+        Some(FromNamespaces::Selector) | None => match &selection.selector {
+            Some(selector) => selector_admits(view, &selector.value, namespace),
+            None => Admission::Denied,
+        },
+    }
+}
+
+/// A label selector against the labels of namespace `namespace`: those of its Namespace
+/// object, else only the automatic `kubernetes.io/metadata.name` label, which decides a
+/// selector reading nothing else; any other selector is assumed to match.
+fn selector_admits(view: &View<'_>, selector: &LabelSelector, namespace: &str) -> Admission {
+    match view.namespace_labels(namespace) {
+        Some(labels) => Admission::of(selector.matches(labels)),
+        None => {
+            const NAME_LABEL: &str = "kubernetes.io/metadata.name";
+            let known = [(NAME_LABEL.to_string(), namespace.to_string())];
+            if selector.keys().all(|key| key == NAME_LABEL) {
+                Admission::of(selector.matches(&known))
+            } else {
+                Admission::Assumed
             }
         }
     }
@@ -282,7 +315,7 @@ fn judge(
     view: &View<'_>,
     route: &Resource,
     route_type: RouteType,
-    reference: &gwapi::ObjectRef,
+    reference: &ObjectRef,
     listener: &Listener,
     listener_namespace: &str,
 ) -> (Option<Denial>, bool) {
@@ -300,24 +333,41 @@ fn judge(
             format!("sectionName {:?} not found", section.value),
         );
     }
+    let hostnames = route_hostnames(route);
+    admit(
+        view,
+        route,
+        route_type,
+        &hostnames,
+        listener,
+        listener_namespace,
+    )
+}
+
+/// The checks after the parentRef's port and sectionName: the route's `hostnames` against
+/// the listener's hostname and allowed namespaces, then its kind.
+fn admit(
+    view: &View<'_>,
+    route: &Resource,
+    route_type: RouteType,
+    hostnames: &[&str],
+    listener: &Listener,
+    listener_namespace: &str,
+) -> (Option<Denial>, bool) {
+    let deny = |cause, message| (Some(Denial { cause, message }), false);
     let listener_hostname = listener.hostname_value().unwrap_or("*");
-    let route_hostnames: Vec<&str> = match &route_hostnames(route) {
-        hostnames if hostnames.is_empty() => vec!["*"],
-        hostnames => hostnames.clone(),
+    let hostnames = if hostnames.is_empty() {
+        &["*"][..]
+    } else {
+        hostnames
     };
     let selection = listener
         .allowed_routes
         .as_ref()
         .and_then(|allowed| allowed.value.namespaces.as_ref())
         .map(|namespaces| &namespaces.value);
-    let admission = admits(
-        view,
-        selection,
-        FromNamespaces::Same,
-        listener_namespace,
-        &route.namespace,
-    );
-    let host_matched = route_hostnames
+    let admission = admits_routes(view, selection, listener_namespace, &route.namespace);
+    let host_matched = hostnames
         .iter()
         .any(|hostname| hostnames_intersect(listener_hostname, hostname));
     let original = listener.hostname_value().unwrap_or("");
@@ -370,10 +420,9 @@ pub(super) fn listener_set_parents(view: &View<'_>) -> HashMap<usize, Option<usi
                 return None;
             }
             let selection = gateway.allowed_listeners.as_ref().map(|a| &a.value);
-            let admission = admits(
+            let admission = admits_listener_sets(
                 view,
                 selection,
-                FromNamespaces::None,
                 &view.resource(gateway_index).namespace,
                 &resource.namespace,
             );
@@ -390,6 +439,7 @@ pub(super) fn attach_routes(
     view: &View<'_>,
     set_parents: &HashMap<usize, Option<usize>>,
 ) -> HashMap<usize, Vec<Attachment>> {
+    let set_parent = |set: usize| set_parents.get(&set).copied().flatten();
     let mut attachments = HashMap::new();
     for (index, route) in resources.iter().enumerate() {
         let (Some(route_type), Spec::Route(spec)) = (route.kind.route_type(), &route.spec) else {
@@ -401,7 +451,7 @@ pub(super) fn attach_routes(
             .enumerate()
             .map(|(parent_ref, reference)| Attachment {
                 parent_ref,
-                target: target(view, set_parents, route, route_type, reference),
+                target: target(view, &set_parent, route, route_type, reference),
             })
             .collect();
         attachments.insert(index, results);
@@ -409,19 +459,20 @@ pub(super) fn attach_routes(
     attachments
 }
 
+/// What `reference`, a parentRef of `route`, names; `set_parent` says which Gateway takes a
+/// ListenerSet.
 fn target(
     view: &View<'_>,
-    set_parents: &HashMap<usize, Option<usize>>,
+    set_parent: &dyn Fn(usize) -> Option<usize>,
     route: &Resource,
     route_type: RouteType,
-    reference: &gwapi::ObjectRef,
+    reference: &ObjectRef,
 ) -> ParentTarget {
     let namespace = reference.namespace_or(&route.namespace).to_string();
     let name = reference.name_value().to_string();
     let listeners_of = |parent: usize, gateway: usize, listeners: &[Listener]| {
         let listener_namespace = &view.resource(parent).namespace;
-        let parent_of = |set: usize| set_parents.get(&set).copied().flatten();
-        let conflicted = conflicts::conflicts_in(view, &parent_of, parent);
+        let conflicted = conflicts::conflicts_in(view, set_parent, parent);
         let results = listeners
             .iter()
             .enumerate()
@@ -470,15 +521,67 @@ fn target(
                 namespace,
                 name,
             },
-            Some((index, set)) => match set_parents.get(&index).copied().flatten() {
+            Some((index, set)) => match set_parent(index) {
                 Some(gateway) => listeners_of(index, gateway, &set.listeners),
                 None => ParentTarget::NotIstio { parent: index },
             },
         },
-        ("" | "core", "Service") => ParentTarget::Service { namespace, name },
+        // Istio's mesh parents: the route configures the sidecars (or waypoint).
+        ("" | "core", "Service") | ("networking.istio.io", "ServiceEntry") => {
+            ParentTarget::Service { namespace, name }
+        }
         (group, kind) => ParentTarget::Unsupported {
             group: group.to_string(),
             kind: kind.to_string(),
         },
+    }
+}
+
+/// What-ifs for fixes: how the route would attach if a parentRef or its hostnames read
+/// differently, judged exactly as the route's own parentRefs are.
+impl View<'_> {
+    /// What the route at resource `route` would attach to through a parentRef reading
+    /// `reference`.
+    pub fn attach_as(&self, route: usize, reference: &ObjectRef) -> ParentTarget {
+        let resource = self.resource(route);
+        let Some(route_type) = resource.kind.route_type() else {
+            return ParentTarget::Unsupported {
+                group: GROUP.to_string(),
+                kind: resource.kind.name().to_string(),
+            };
+        };
+        let set_parent = |set: usize| self.listener_set_parent(set);
+        target(self, &set_parent, resource, route_type, reference)
+    }
+
+    /// Whether listener `listener` of the Gateway or ListenerSet at resource `parent` would
+    /// take the route at resource `route` through a parentRef naming that listener, with
+    /// `hostnames` in place of the route's own when given.
+    pub fn listener_takes(
+        &self,
+        route: usize,
+        hostnames: Option<&[&str]>,
+        parent: usize,
+        listener: usize,
+    ) -> bool {
+        let resource = self.resource(route);
+        let holder = self.resource(parent);
+        let (Some(route_type), Some(listener)) = (
+            resource.kind.route_type(),
+            super::listeners_of(holder).get(listener),
+        ) else {
+            return false;
+        };
+        let own = route_hostnames(resource);
+        let hostnames = hostnames.unwrap_or(&own);
+        let (denial, _) = admit(
+            self,
+            resource,
+            route_type,
+            hostnames,
+            listener,
+            &holder.namespace,
+        );
+        denial.is_none()
     }
 }
