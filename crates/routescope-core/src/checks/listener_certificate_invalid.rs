@@ -137,16 +137,16 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 let (severity, what) = match (&problem, served) {
                     (CertificateProblem::NotInInput, _) => (
                         mesh.missing_reference_severity(),
-                        "which is not in the input",
+                        "which is not in the input: unless the cluster has it,",
                     ),
                     (CertificateProblem::InvalidKind, _) if served => {
-                        (Severity::Warning, "which is not a Secret")
+                        (Severity::Warning, "which is not a Secret:")
                     }
                     (CertificateProblem::InvalidKind, _) => {
-                        (Severity::Error, "which is not a Secret")
+                        (Severity::Error, "which is not a Secret:")
                     }
-                    (_, true) => (Severity::Warning, "which holds no TLS certificate"),
-                    _ => (Severity::Error, "which holds no TLS certificate"),
+                    (_, true) => (Severity::Warning, "which holds no TLS certificate:"),
+                    _ => (Severity::Error, "which holds no TLS certificate:"),
                 };
                 let consequence = if served {
                     "Istio does not serve this certificate"
@@ -162,7 +162,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     severity,
                     reference.name_span(),
                     format!(
-                        "{place} uses `{}` {namespace}/{}{secret_type}, {what}: Istio sets the \
+                        "{place} uses `{}` {namespace}/{}{secret_type}, {what} Istio sets the \
                          listener's `ResolvedRefs` to False (`InvalidCertificateRef`: \"{}\"), \
                          and {consequence}",
                         reference.kind_or("Secret"),

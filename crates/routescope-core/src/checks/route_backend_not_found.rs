@@ -122,8 +122,14 @@ fn diagnose(
         }
         _ => format!("Service {namespace}/{name}"),
     };
+    // On a partial input the Service may well be in the cluster: say what follows if not.
+    let unless = if matches!(problem, BackendProblem::NotInInput { .. }) {
+        "unless the cluster has it, "
+    } else {
+        ""
+    };
     let condition = format!(
-        "Istio sets `ResolvedRefs` to False (`{}`: \"{}\")",
+        "{unless}Istio sets `ResolvedRefs` to False (`{}`: \"{}\")",
         problem.reason(),
         problem.message(route, backend)
     );
@@ -357,7 +363,7 @@ spec:
   rules:
   - backendRefs:
     - name: details
-#           ^^^^^^^ info: HTTPRoute default/web sends to Service default/details which is not in the input: Istio sets `ResolvedRefs` to False (`BackendNotFound`: "backend(details.default.svc.cluster.local) not found"), and the data plane answers 500
+#           ^^^^^^^ info: HTTPRoute default/web sends to Service default/details which is not in the input: unless the cluster has it, Istio sets `ResolvedRefs` to False (`BackendNotFound`: "backend(details.default.svc.cluster.local) not found"), and the data plane answers 500
       port: 9080
     - name: ratngs
 #           ^^^^^^ warning: did you mean Service default/ratings? [fix]
