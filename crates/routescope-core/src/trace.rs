@@ -13,7 +13,9 @@ use crate::model::{HttpMatch, MatchKind, Protocol, Resource, Server, Spanned};
 use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn, host_covers};
 use crate::source::Span;
 use crate::topology::gateway_api::programs_ingress;
-use crate::topology::{BackendTlsPolicies, DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules};
+use crate::topology::{
+    BackendTlsPolicies, DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules,
+};
 
 /// Where the request starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1154,7 +1156,10 @@ pub fn suggest(mesh: &Mesh) -> Option<(Origin, String)> {
         let protocol = port.value.protocol.as_ref().map(|p| p.value);
         let tls = protocol.is_some_and(Protocol::is_encrypted);
         let number = port.value.number.as_ref().map(|n| n.value);
-        return Some((pod(resource), suggested_url(tls, &concrete_host(&host.value), number)));
+        return Some((
+            pod(resource),
+            suggested_url(tls, &concrete_host(&host.value), number),
+        ));
     }
     let (resource, rule) = mesh
         .destination_rules()

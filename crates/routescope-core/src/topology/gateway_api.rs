@@ -14,8 +14,7 @@ use std::fmt::{self, Display};
 use super::keys::PortText;
 use super::{Builder, NodeKey, NodeText, Stage, Target, Wire};
 use crate::model::gateway_api::{
-    self as gwapi, BackendTlsPolicy, Listener, ObjectRef, RouteRule, RouteType,
-    ValueMatchType,
+    self as gwapi, BackendTlsPolicy, Listener, ObjectRef, RouteRule, RouteType, ValueMatchType,
 };
 use crate::model::{Protocol, Resource, Spec};
 use crate::resolve::gateway_api::{
@@ -25,8 +24,7 @@ use crate::resolve::{Fqdn, Mesh, RouteKind};
 use crate::source::Span;
 
 /// Why a listener no route takes is a dead end.
-const IDLE_LISTENER: &str =
-    "no route is attached to this listener: HTTP requests get 404 (NR), TLS connections are \
+const IDLE_LISTENER: &str = "no route is attached to this listener: HTTP requests get 404 (NR), TLS connections are \
      closed";
 
 /// The dead end of a Gateway API listener node (by its key) that no live hop leaves.
@@ -67,18 +65,13 @@ pub fn dropped_reason(mesh: &Mesh, route: &Resource, spec: &gwapi::Route) -> Opt
             }
         }
     }
-    spec.backend_refs().find_map(|backend| {
-        match mesh.gateway_api_backend(route, backend) {
-            Err(problem @ (BackendProblem::PortRequired | BackendProblem::HostnameAsName)) => {
-                Some(format!(
-                    "{}: {}",
-                    problem.reason(),
-                    problem.message(route, backend)
-                ))
-            }
+    spec.backend_refs()
+        .find_map(|backend| match mesh.gateway_api_backend(route, backend) {
+            Err(problem @ (BackendProblem::PortRequired | BackendProblem::HostnameAsName)) => Some(
+                format!("{}: {}", problem.reason(), problem.message(route, backend)),
+            ),
             _ => None,
-        }
-    })
+        })
 }
 
 /// One backendRef of a rule, as the proxy sends to it.
@@ -225,7 +218,10 @@ pub fn rule_summary<'a>(
                 let matches = rule.matches();
                 if let Some(item) = matches.first() {
                     if let Some(path) = &item.path {
-                        part(f, format_args!("path {} {}", path.value.kind, path.value.value))?;
+                        part(
+                            f,
+                            format_args!("path {} {}", path.value.kind, path.value.value),
+                        )?;
                     }
                     if let Some(method) = &item.method {
                         part(f, format_args!("method {}", method.value))?;
@@ -272,7 +268,10 @@ pub fn rule_summary<'a>(
         if let Some(redirect) = redirect(rule) {
             return write!(f, " → redirect {}", redirect.status_code.unwrap_or(302));
         }
-        let weights = rule.backend_refs().iter().map(|b| b.weight.as_ref().map_or(1, |w| w.value));
+        let weights = rule
+            .backend_refs()
+            .iter()
+            .map(|b| b.weight.as_ref().map_or(1, |w| w.value));
         if weights.clone().all(|w| w <= 0) {
             f.write_str(match route_type {
                 RouteType::Http | RouteType::Grpc => " → 500",
@@ -429,7 +428,13 @@ impl<'m> Builder<'m> {
                             };
                             let listener = &listeners[result.listener];
                             let from = self.api_listener(holder, result.listener, listener);
-                            self.api_rules(&mut plan, from, Wire::after_listener(listener), dead, false);
+                            self.api_rules(
+                                &mut plan,
+                                from,
+                                Wire::after_listener(listener),
+                                dead,
+                                false,
+                            );
                         }
                     }
                     ParentTarget::Service { namespace, name } => {
@@ -453,27 +458,42 @@ impl<'m> Builder<'m> {
     }
 
     /// A Gateway API listener and the outside client that connects to its port.
-    fn api_listener(&mut self, holder: &'m Resource, index: usize, listener: &'m Listener) -> usize {
+    fn api_listener(
+        &mut self,
+        holder: &'m Resource,
+        index: usize,
+        listener: &'m Listener,
+    ) -> usize {
         let port = listener.port_number();
-        let node = self.node(NodeKey::api_listener(holder, index), Stage::Listener, || {
-            let label = format_args!(
-                "{} {} :{}",
-                holder.name.value,
-                listener.name_value(),
-                PortText(port)
-            );
-            let detail = fmt::from_fn(|f| {
-                let protocol = listener.protocol.as_ref().map_or("?", |p| p.value.as_str());
-                f.write_str(protocol)?;
-                if let Some(mode) = listener.tls_mode() {
-                    write!(f, " · {mode}")?;
-                }
-                write!(f, " · {}", listener.hostname_value().unwrap_or("*"))
-            });
-            NodeText::new(label, detail, vec![listener.span])
-        });
+        let node = self.node(
+            NodeKey::api_listener(holder, index),
+            Stage::Listener,
+            || {
+                let label = format_args!(
+                    "{} {} :{}",
+                    holder.name.value,
+                    listener.name_value(),
+                    PortText(port)
+                );
+                let detail = fmt::from_fn(|f| {
+                    let protocol = listener.protocol.as_ref().map_or("?", |p| p.value.as_str());
+                    f.write_str(protocol)?;
+                    if let Some(mode) = listener.tls_mode() {
+                        write!(f, " · {mode}")?;
+                    }
+                    write!(f, " · {}", listener.hostname_value().unwrap_or("*"))
+                });
+                NodeText::new(label, detail, vec![listener.span])
+            },
+        );
         let client = self.outside_client(port);
-        self.edge(client, node, None, Wire::from_listener_client(listener), None);
+        self.edge(
+            client,
+            node,
+            None,
+            Wire::from_listener_client(listener),
+            None,
+        );
         node
     }
 
@@ -507,17 +527,21 @@ impl<'m> Builder<'m> {
             spec,
             ..
         } = *plan;
-        self.node(NodeKey::api_rule(route, route_type, index), Stage::Rule, || {
-            // The parentRefs and hostnames decide whether the rule takes traffic at all.
-            let mut spans = vec![rule.span];
-            spans.extend(spec.parent_refs.as_ref().map(|p| p.span));
-            spans.extend(spec.hostnames.as_ref().map(|h| h.span));
-            NodeText::new(
-                format_args!("{} {route_type}[{index}]", route.name.value),
-                rule_summary(route_type, spec, rule),
-                spans,
-            )
-        })
+        self.node(
+            NodeKey::api_rule(route, route_type, index),
+            Stage::Rule,
+            || {
+                // The parentRefs and hostnames decide whether the rule takes traffic at all.
+                let mut spans = vec![rule.span];
+                spans.extend(spec.parent_refs.as_ref().map(|p| p.span));
+                spans.extend(spec.hostnames.as_ref().map(|h| h.span));
+                NodeText::new(
+                    format_args!("{} {route_type}[{index}]", route.name.value),
+                    rule_summary(route_type, spec, rule),
+                    spans,
+                )
+            },
+        )
     }
 
     /// Rule → each backendRef with traffic → its TLS policy, port and upstream.
@@ -586,7 +610,10 @@ impl<'m> Builder<'m> {
         };
         let mut ports: Vec<(Option<u32>, Option<Protocol>)> = match &reference.port {
             Some(port) => vec![(Some(port.value), protocol_of(port.value))],
-            None => declared.iter().map(|d| (Some(d.number), d.protocol)).collect(),
+            None => declared
+                .iter()
+                .map(|d| (Some(d.number), d.protocol))
+                .collect(),
         };
         ports.dedup_by_key(|(port, _)| *port);
         if ports.is_empty() {
@@ -617,4 +644,4 @@ struct RoutePlan<'m> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -23,10 +23,10 @@ use std::fmt::{self, Display, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+pub use gateway_api::{BackendTls, BackendTlsPolicies};
 pub use keys::NodeKey;
 use keys::PortText;
 pub use layout::{Layout, NodeBox, crossings, layout};
-pub use gateway_api::{BackendTls, BackendTlsPolicies};
 pub use path::DestinationPath;
 pub use render::{to_dot, to_svg};
 pub use rules::{Matches, Rule, rules};

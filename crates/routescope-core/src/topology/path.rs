@@ -82,9 +82,7 @@ impl<'m> DestinationPath<'m> {
         };
         if let Some(tls) = policies.find(self.host_fqdn, port_name) {
             self.backend_tls = Some(tls);
-            self.wire_out = self
-                .wire_in
-                .to_upstream(Some(ClientTlsMode::Simple), false);
+            self.wire_out = self.wire_in.to_upstream(Some(ClientTlsMode::Simple), false);
         }
         self
     }
