@@ -163,6 +163,17 @@ impl<'m> Tracer<'m, '_> {
                         url.port
                     ),
                 )
+            } else if http.is_some() {
+                // The HTTP listeners of a port share one set of virtual hosts.
+                (
+                    Outcome::NoRoute,
+                    format!(
+                        "No HTTP listener of {} on port {} has a hostname that covers Host {}.",
+                        resource.label(),
+                        url.port,
+                        url.host
+                    ),
+                )
             } else {
                 (
                     Outcome::ConnectionReset,

@@ -326,8 +326,8 @@ fn the_most_specific_listener_hostname_takes_the_request() {
             "neither",
             text,
             "http://example.org/",
-            Outcome::ConnectionReset,
-            "expect TLS",
+            Outcome::NoRoute,
+            "has a hostname that covers Host example.org",
         ),
     ]);
 }
