@@ -39,7 +39,8 @@ pub struct TraceArgs {
     /// (`https://myapp.com/hello`, `http://httpbin.org:443/get`).
     #[arg(required = true, value_name = "PATH... URL")]
     inputs: Vec<String>,
-    /// Where the request starts: gateway:<namespace>/<name> or pod:<namespace>.
+    /// Where the request starts: gateway:<namespace>/<name> (an Istio Gateway, or a Kubernetes
+    /// Gateway API Gateway of that name) or pod:<namespace>.
     #[arg(long)]
     from: String,
     /// A request header, `name: value` (repeatable).

@@ -2,14 +2,20 @@
 //! path Envoy takes out — listener, filter chain, TLS termination or passthrough, the route
 //! rule chosen and why earlier ones did not match, destination, TLS origination, upstream —
 //! and the outcome: success, `404 NR`, `503 UF`, `400 DPE`, the client's
-//! `wrong version number`, ….
+//! `wrong version number`, …. Kubernetes Gateway API Gateways and the routes of the mesh are
+//! followed by [`gateway_api`].
+
+mod gateway_api;
 
 use std::fmt;
 
 use crate::model::{HttpMatch, MatchKind, Protocol, Resource, Server, Spanned};
 use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn, host_covers};
 use crate::source::Span;
-use crate::topology::{DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules};
+use crate::topology::gateway_api::programs_ingress;
+use crate::topology::{
+    BackendTlsPolicies, DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules,
+};
 
 /// Where the request starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,12 +177,16 @@ impl Request {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Success,
-    Redirect,
+    /// A redirect with this status (Istio's default 301; the Gateway API's 302).
+    Redirect(u32),
     DirectResponse,
     /// `404 NR`: no route matches.
     NoRoute,
     /// `503 NC`: the route names a cluster (a subset) that does not exist.
     NoCluster,
+    /// `500`: the matched rule has no backend to send to (a Gateway API rule without
+    /// backendRefs, of weight 0, or whose backendRef does not resolve).
+    InternalError,
     /// Nothing listens on the port.
     ConnectionRefused,
     /// The listener closes the connection (no filter chain, a failed handshake).
@@ -197,10 +207,16 @@ impl Outcome {
     pub fn code(self) -> &'static str {
         match self {
             Outcome::Success => "200",
-            Outcome::Redirect => "301 redirect",
+            Outcome::Redirect(301) => "301 redirect",
+            Outcome::Redirect(302) => "302 redirect",
+            Outcome::Redirect(303) => "303 redirect",
+            Outcome::Redirect(307) => "307 redirect",
+            Outcome::Redirect(308) => "308 redirect",
+            Outcome::Redirect(_) => "redirect",
             Outcome::DirectResponse => "direct response",
             Outcome::NoRoute => "404 NR",
             Outcome::NoCluster => "503 NC",
+            Outcome::InternalError => "500",
             Outcome::ConnectionRefused => "connection refused",
             Outcome::ConnectionReset => "connection reset",
             Outcome::DownstreamProtocolError => "400 DPE",
@@ -213,7 +229,7 @@ impl Outcome {
     pub fn is_success(self) -> bool {
         matches!(
             self,
-            Outcome::Success | Outcome::Redirect | Outcome::DirectResponse
+            Outcome::Success | Outcome::Redirect(_) | Outcome::DirectResponse
         )
     }
 }
@@ -250,7 +266,8 @@ impl Trace {
 }
 
 /// Traces `request` through `mesh`. Fails only when the request cannot start: a Gateway that
-/// is not in the input.
+/// is not in the input (an Istio Gateway, else a Kubernetes Gateway of that name), or one
+/// Istio does not run as an ingress.
 pub fn trace(mesh: &Mesh, request: &Request) -> Result<Trace, String> {
     let mut tracer = Tracer {
         mesh,
@@ -260,14 +277,26 @@ pub fn trace(mesh: &Mesh, request: &Request) -> Result<Trace, String> {
     };
     let (outcome, explanation) = match &request.origin {
         Origin::Gateway { namespace, name } => {
-            let gateway = mesh
-                .gateways()
-                .find(|(resource, _)| {
-                    resource.namespace == *namespace && resource.name.value == *name
-                })
-                .map(|(resource, _)| resource)
-                .ok_or_else(|| format!("no Gateway {namespace}/{name} in the input"))?;
-            tracer.start_at_gateway(gateway)
+            let istio = mesh.gateways().find(|(resource, _)| {
+                resource.namespace == *namespace && resource.name.value == *name
+            });
+            let view = mesh.gateway_api();
+            match (istio, view.gateway(namespace, name)) {
+                (Some((gateway, _)), _) => tracer.start_at_gateway(gateway),
+                (None, Some((index, gateway))) if programs_ingress(&view, gateway) => {
+                    tracer.start_at_api_gateway(index)
+                }
+                (None, Some((_, gateway))) => {
+                    let class = gateway
+                        .gateway_class_name
+                        .as_ref()
+                        .map_or("", |c| c.value.as_str());
+                    return Err(format!(
+                        "Gateway {namespace}/{name} has GatewayClass `{class}`, which Istio does not run as an ingress gateway"
+                    ));
+                }
+                (None, None) => return Err(format!("no Gateway {namespace}/{name} in the input")),
+            }
         }
         Origin::Pod { namespace } => tracer.start_at_pod(namespace),
     };
@@ -445,7 +474,7 @@ impl<'m> Tracer<'m, '_> {
                 .is_some_and(|redirect| redirect.value)
         {
             return (
-                Outcome::Redirect,
+                Outcome::Redirect(301),
                 "The server sets httpsRedirect: the client is sent to https.".to_string(),
             );
         }
@@ -663,7 +692,7 @@ impl<'m> Tracer<'m, '_> {
     fn follow_rule(&mut self, resource: &Resource, rule: &Rule) -> End {
         if let Some(answer) = rule.answers {
             let outcome = if answer == "redirect" {
-                Outcome::Redirect
+                Outcome::Redirect(301)
             } else {
                 Outcome::DirectResponse
             };
@@ -844,6 +873,9 @@ impl<'m> Tracer<'m, '_> {
                 );
             }
         }
+        if let Some(end) = self.mesh_api_routes(namespace, kind) {
+            return end;
+        }
         self.step(
             Stage::Rule,
             format!(
@@ -952,7 +984,9 @@ impl<'m> Tracer<'m, '_> {
         wire: Wire,
     ) -> End {
         let mesh = self.mesh;
-        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
+        let policies = BackendTlsPolicies::of(mesh);
+        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire)
+            .with_backend_tls(&policies);
         let subset_text = subset.map_or(String::new(), |s| format!(", subset {s}"));
         self.step(
             Stage::Destination,
@@ -976,6 +1010,13 @@ impl<'m> Tracer<'m, '_> {
             }
         }
         let policy = match (path.rule, path.setting, path.mode()) {
+            _ if let Some(tls) = path.backend_tls => (
+                format!(
+                    "{} applies: the proxy originates TLS ({tls}).",
+                    tls.resource.label()
+                ),
+                Some(tls.span()),
+            ),
             (Some((resource, _)), Some(setting), Some(mode)) => {
                 let effect = if mode.originates() {
                     "the proxy originates TLS"
@@ -1078,18 +1119,6 @@ impl<'m> Tracer<'m, '_> {
 /// for one of its hosts; else from a pod to the first host a ServiceEntry or DestinationRule
 /// names.
 pub fn suggest(mesh: &Mesh) -> Option<(Origin, String)> {
-    let concrete = |host: &str| match host.strip_prefix('*') {
-        Some("") => "example.com".to_string(),
-        Some(rest) => format!("www{rest}"),
-        None => host.to_string(),
-    };
-    let url = |tls: bool, host: &str, port: Option<u32>| {
-        let (scheme, default) = if tls { ("https", 443) } else { ("http", 80) };
-        match port {
-            Some(port) if port != default => format!("{scheme}://{host}:{port}/"),
-            _ => format!("{scheme}://{host}/"),
-        }
-    };
     for (resource, service) in mesh.virtual_services() {
         let Some(host) = service.host_values().next() else {
             continue;
@@ -1109,10 +1138,13 @@ pub fn suggest(mesh: &Mesh) -> Option<(Origin, String)> {
                 };
                 return Some((
                     origin,
-                    url(tls, &concrete(&host.value), server.port_number()),
+                    suggested_url(tls, &concrete_host(&host.value), server.port_number()),
                 ));
             }
         }
+    }
+    if let Some(found) = gateway_api::suggest(mesh) {
+        return Some(found);
     }
     let pod = |resource: &Resource| Origin::Pod {
         namespace: resource.namespace.clone(),
@@ -1124,13 +1156,34 @@ pub fn suggest(mesh: &Mesh) -> Option<(Origin, String)> {
         let protocol = port.value.protocol.as_ref().map(|p| p.value);
         let tls = protocol.is_some_and(Protocol::is_encrypted);
         let number = port.value.number.as_ref().map(|n| n.value);
-        return Some((pod(resource), url(tls, &concrete(&host.value), number)));
+        return Some((
+            pod(resource),
+            suggested_url(tls, &concrete_host(&host.value), number),
+        ));
     }
     let (resource, rule) = mesh
         .destination_rules()
         .find(|(_, rule)| rule.host.is_some())?;
-    let host = concrete(&rule.host.as_ref()?.value);
-    Some((pod(resource), url(false, &host, None)))
+    let host = concrete_host(&rule.host.as_ref()?.value);
+    Some((pod(resource), suggested_url(false, &host, None)))
+}
+
+/// A host a client can ask for under a host pattern.
+fn concrete_host(host: &str) -> String {
+    match host.strip_prefix('*') {
+        Some("") => "example.com".to_string(),
+        Some(rest) => format!("www{rest}"),
+        None => host.to_string(),
+    }
+}
+
+/// `scheme://host[:port]/`, the port left out when it is the scheme's.
+fn suggested_url(tls: bool, host: &str, port: Option<u32>) -> String {
+    let (scheme, default) = if tls { ("https", 443) } else { ("http", 80) };
+    match port {
+        Some(port) if port != default => format!("{scheme}://{host}:{port}/"),
+        _ => format!("{scheme}://{host}/"),
+    }
 }
 
 fn auto_text(path: &DestinationPath, mesh: &Mesh) -> &'static str {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::model::Resource;
+use crate::model::gateway_api::RouteType;
 use crate::resolve::{Fqdn, RouteKind, TlsPlace};
 
 /// What identifies a node of the graph: two keys are equal when their texts are. (Only names
@@ -26,12 +27,26 @@ pub enum NodeKey<'a> {
         namespace: &'a str,
         name: &'a str,
     },
+    /// Listener `index` of a Gateway API Gateway or ListenerSet (`holder` is its kind).
+    ApiListener {
+        holder: &'static str,
+        namespace: &'a str,
+        name: &'a str,
+        index: usize,
+    },
     /// The sidecar's outbound listener for a port (`None`: a port the input does not say).
     SidecarListener(Option<u32>),
     Rule {
         namespace: &'a str,
         name: &'a str,
         kind: RouteKind,
+        index: usize,
+    },
+    /// Rule `index` of an HTTPRoute, GRPCRoute, TLSRoute or TCPRoute.
+    ApiRule {
+        route: RouteType,
+        namespace: &'a str,
+        name: &'a str,
         index: usize,
     },
     /// The route a sidecar takes to a host no VirtualService routes.
@@ -50,6 +65,11 @@ pub enum NodeKey<'a> {
         namespace: &'a str,
         name: &'a str,
         place: TlsPlace<'a>,
+    },
+    /// A BackendTLSPolicy that makes the proxy originate TLS to a Service.
+    BackendTlsPolicy {
+        namespace: &'a str,
+        name: &'a str,
     },
     /// No DestinationRule applies to the host.
     NoPolicy(Fqdn<'a>),
@@ -80,6 +100,24 @@ impl<'a> NodeKey<'a> {
             namespace: &service.namespace,
             name: &service.name.value,
             kind,
+            index,
+        }
+    }
+
+    pub fn api_listener(holder: &'a Resource, index: usize) -> NodeKey<'a> {
+        NodeKey::ApiListener {
+            holder: holder.kind.name(),
+            namespace: &holder.namespace,
+            name: &holder.name.value,
+            index,
+        }
+    }
+
+    pub fn api_rule(route: &'a Resource, route_type: RouteType, index: usize) -> NodeKey<'a> {
+        NodeKey::ApiRule {
+            route: route_type,
+            namespace: &route.namespace,
+            name: &route.name.value,
             index,
         }
     }
@@ -119,6 +157,12 @@ impl fmt::Display for NodeKey<'_> {
             NodeKey::MissingGateway { namespace, name } => {
                 write!(f, "listener:missing:{namespace}/{name}")
             }
+            NodeKey::ApiListener {
+                holder,
+                namespace,
+                name,
+                index,
+            } => write!(f, "listener:{holder}:{namespace}/{name}:{index}"),
             NodeKey::SidecarListener(port) => write!(f, "listener:mesh:{}", PortText(port)),
             NodeKey::Rule {
                 namespace,
@@ -126,6 +170,12 @@ impl fmt::Display for NodeKey<'_> {
                 kind,
                 index,
             } => write!(f, "rule:{namespace}/{name}:{}:{index}", kind.key()),
+            NodeKey::ApiRule {
+                route,
+                namespace,
+                name,
+                index,
+            } => write!(f, "rule:{route}:{namespace}/{name}:{index}"),
             NodeKey::DefaultRule { host, port } => {
                 write!(f, "rule:default:{host}:{}", PortText(port))
             }
@@ -140,6 +190,9 @@ impl fmt::Display for NodeKey<'_> {
                 name,
                 place,
             } => write!(f, "policy:{namespace}/{name}:{place}"),
+            NodeKey::BackendTlsPolicy { namespace, name } => {
+                write!(f, "policy:BackendTLSPolicy:{namespace}/{name}")
+            }
             NodeKey::NoPolicy(host) => write!(f, "policy:none:{host}"),
             NodeKey::DeclaredPort {
                 kind,

@@ -7,8 +7,10 @@
 //! VirtualService rule that routes it → the destination (host, port, subset) → the
 //! DestinationRule TLS setting that applies → the declared port (ServiceEntry or Service) → the
 //! upstream. Pieces that take no traffic (rules of a missing Gateway, `tls` rules behind a
-//! terminating server) stay in the graph as dead ends with the reason.
+//! terminating server) stay in the graph as dead ends with the reason. The Kubernetes Gateway
+//! API enters the same columns ([`gateway_api`]).
 
+pub mod gateway_api;
 pub mod keys;
 mod layout;
 mod path;
@@ -21,6 +23,7 @@ use std::fmt::{self, Display, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+pub use gateway_api::{BackendTls, BackendTlsPolicies};
 pub use keys::NodeKey;
 use keys::PortText;
 pub use layout::{Layout, NodeBox, crossings, layout};
@@ -259,12 +262,21 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
         nodes: FxHashMap::with_capacity_and_hasher(nodes, Default::default()),
         edges: FxHashMap::with_capacity_and_hasher(edges, Default::default()),
         chains: FxHashSet::with_capacity_and_hasher(resources, Default::default()),
+        backend_tls: BackendTlsPolicies::of(mesh),
+        mesh_routed: FxHashSet::default(),
+        stops: Vec::new(),
     };
     builder.gateways();
     builder.virtual_services();
+    builder.gateway_api();
     builder.default_routes();
+    let stops = std::mem::take(&mut builder.stops);
     let mut graph = builder.graph;
     mark_dead_ends(&mut graph);
+    // Where traffic that a rule takes goes no further (a Gateway API rule without a backend).
+    for (node, reason) in stops {
+        graph.nodes[node].dead_end.get_or_insert(reason);
+    }
     attach_diagnostics(&mut graph, diagnostics);
     graph
 }
@@ -276,6 +288,12 @@ struct Builder<'m> {
     edges: FxHashMap<(usize, usize, Wire, Share), usize>,
     /// Destinations whose path beyond was built, by the wire state it was built for.
     chains: FxHashSet<(usize, Wire)>,
+    backend_tls: BackendTlsPolicies<'m>,
+    /// Services (and ports; `None`: all) that Gateway API routes of the mesh route: no
+    /// default route to them.
+    mesh_routed: FxHashSet<(Fqdn<'m>, Option<u32>)>,
+    /// Nodes where the traffic a rule takes stops, and why.
+    stops: Vec<(usize, String)>,
 }
 
 /// The share of a rule's traffic a hop takes: a weight of a split, or all of it (`None`).
@@ -407,19 +425,35 @@ impl<'m> Builder<'m> {
                 NodeText::new(with_port(&resource.name.value), detail, vec![server.span])
             },
         );
-        let client = self.node(
-            NodeKey::OutsideClient(server.port_number()),
-            Stage::Client,
-            || {
-                NodeText::new(
-                    with_port("outside client"),
-                    "through the ingress",
-                    Vec::new(),
-                )
-            },
-        );
+        let client = self.outside_client(server.port_number());
         self.edge(client, listener, None, Wire::from_client(server), None);
         listener
+    }
+
+    /// The outside clients of a gateway port, Istio's or the Gateway API's.
+    fn outside_client(&mut self, port: Option<u32>) -> usize {
+        self.node(NodeKey::OutsideClient(port), Stage::Client, || {
+            let label = fmt::from_fn(move |f| match port {
+                Some(port) => write!(f, "outside client :{port}"),
+                None => f.write_str("outside client :?"),
+            });
+            NodeText::new(label, "through the ingress", Vec::new())
+        })
+    }
+
+    /// A Gateway that rules name but the input lacks; `span` is where they name it.
+    fn missing_gateway(&mut self, namespace: &'m str, name: &'m str, span: Option<Span>) -> usize {
+        self.node(
+            NodeKey::MissingGateway { namespace, name },
+            Stage::Listener,
+            || {
+                NodeText::new(
+                    format_args!("{name} (missing)"),
+                    format_args!("no Gateway {namespace}/{name} in the input"),
+                    span.into_iter().collect(),
+                )
+            },
+        )
     }
 
     fn virtual_services(&mut self) {
@@ -445,18 +479,8 @@ impl<'m> Builder<'m> {
                         }
                     }
                     GatewayTarget::Missing { namespace, name } => {
-                        let listener = self.node(
-                            NodeKey::MissingGateway { namespace, name },
-                            Stage::Listener,
-                            || {
-                                let spans = reference.entry.map(|e| e.span).into_iter().collect();
-                                NodeText::new(
-                                    format_args!("{name} (missing)"),
-                                    format_args!("no Gateway {namespace}/{name} in the input"),
-                                    spans,
-                                )
-                            },
-                        );
+                        let span = reference.entry.map(|e| e.span);
+                        let listener = self.missing_gateway(namespace, name, span);
                         let reason = format!("Gateway {namespace}/{name} does not exist");
                         for rule in rules(service) {
                             let node = self.rule_node(resource, &rule);
@@ -613,10 +637,14 @@ impl<'m> Builder<'m> {
                 _ => continue,
             };
             for (host, host_span) in hosts {
-                if routed.contains(&Fqdn::of(host, &resource.namespace)) {
+                let host_fqdn = Fqdn::of(host, &resource.namespace);
+                if routed.contains(&host_fqdn) || self.mesh_routed.contains(&(host_fqdn, None)) {
                     continue;
                 }
                 for &(port, protocol) in &ports {
+                    if self.mesh_routed.contains(&(host_fqdn, Some(port))) {
+                        continue;
+                    }
                     self.default_route(host, &resource.namespace, host_span, Some(port), protocol);
                 }
             }
@@ -629,7 +657,11 @@ impl<'m> Builder<'m> {
             };
             let declared = mesh.is_declared(&host.value, &resource.namespace);
             let host_fqdn = Fqdn::of(&host.value, &resource.namespace);
-            if host.value.starts_with('*') || declared || routed.contains(&host_fqdn) {
+            if host.value.starts_with('*')
+                || declared
+                || routed.contains(&host_fqdn)
+                || self.mesh_routed.contains(&(host_fqdn, None))
+            {
                 continue;
             }
             self.default_route(&host.value, &resource.namespace, host.span, None, None);
@@ -763,18 +795,9 @@ impl<'m> Builder<'m> {
             self.edge(from, destination, share, wire, None);
             return;
         }
-        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire);
-        let destination = self.node(key, Stage::Destination, || {
-            let detail = fmt::from_fn(|f| match subset {
-                Some(subset) => write!(f, "subset {subset}"),
-                None => f.write_str("every endpoint"),
-            });
-            NodeText::new(
-                format_args!("{host}:{}", PortText(port)),
-                detail,
-                Vec::new(),
-            )
-        });
+        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire)
+            .with_backend_tls(&self.backend_tls);
+        let destination = self.destination_node(host, namespace, port, subset);
         self.chains.insert((destination, wire));
         // Every rule that leads here adds its destination's YAML, this one included.
         self.add_span(destination, span);
@@ -782,6 +805,7 @@ impl<'m> Builder<'m> {
 
         let policy = self.node(path.policy_key(), Stage::Policy, || {
             let spans = match (path.rule, path.setting) {
+                _ if let Some(tls) = path.backend_tls => vec![tls.span()],
                 (_, Some(setting)) => vec![setting.tls.span],
                 (Some((resource, _)), None) => vec![resource.span],
                 (None, _) => Vec::new(),
@@ -806,6 +830,34 @@ impl<'m> Builder<'m> {
             NodeText::new(host, path.upstream_detail(), Vec::new())
         });
         self.edge(port_node, upstream, None, path.wire_out, None);
+    }
+}
+
+impl<'m> Builder<'m> {
+    /// The destination node for `host` (written in `namespace`), port and subset.
+    fn destination_node(
+        &mut self,
+        host: &'m str,
+        namespace: &'m str,
+        port: Option<u32>,
+        subset: Option<&'m str>,
+    ) -> usize {
+        let key = NodeKey::Destination {
+            host: Fqdn::of(host, namespace),
+            port,
+            subset,
+        };
+        self.node(key, Stage::Destination, || {
+            let detail = fmt::from_fn(|f| match subset {
+                Some(subset) => write!(f, "subset {subset}"),
+                None => f.write_str("every endpoint"),
+            });
+            NodeText::new(
+                format_args!("{host}:{}", PortText(port)),
+                detail,
+                Vec::new(),
+            )
+        })
     }
 }
 
@@ -846,6 +898,9 @@ fn mark_dead_ends(graph: &mut TrafficGraph) {
         .map(|(index, node)| match node.stage {
             Stage::Listener if node.key().starts_with("listener:missing:") => {
                 Some("no such Gateway: the rules bound to it configure nothing".to_string())
+            }
+            Stage::Listener if let Some(idle) = gateway_api::idle_listener(node.key()) => {
+                (!live_out[index]).then(|| idle.to_string())
             }
             Stage::Listener if !node.key().starts_with("listener:mesh:") && !live_out[index] => {
                 Some(

@@ -1,10 +1,11 @@
 //! What happens to traffic for one destination after its route: the DestinationRule TLS
-//! setting that applies, the declared port, the upstream and the wire state on the way out.
-//! The graph draws it; the tracer follows it.
+//! setting (or BackendTLSPolicy) that applies, the declared port, the upstream and the wire
+//! state on the way out. The graph draws it; the tracer follows it.
 
 use std::fmt::{self, Display};
 
 use super::Wire;
+use super::gateway_api::{BackendTls, BackendTlsPolicies};
 use super::keys::{NodeKey, PortText};
 use crate::model::{ClientTlsMode, DestinationRule, MtlsMode, Protocol, Resource, Spec};
 use crate::resolve::{DeclaredPort, EffectiveMtls, Fqdn, Mesh, PortRef, TlsPlace, TlsSetting};
@@ -19,6 +20,8 @@ pub struct DestinationPath<'m> {
     pub rule: Option<(&'m Resource, &'m DestinationRule)>,
     pub setting: Option<TlsSetting<'m>>,
     pub declared: Option<DeclaredPort<'m>>,
+    /// The BackendTLSPolicy that applies when no DestinationRule TLS setting does.
+    pub backend_tls: Option<BackendTls<'m>>,
     /// Workloads with sidecars (they take mesh mTLS) rather than a host outside the mesh.
     pub in_mesh: bool,
     /// What the upstream's workloads require, for hosts in the mesh.
@@ -58,11 +61,30 @@ impl<'m> DestinationPath<'m> {
             rule,
             setting,
             declared,
+            backend_tls: None,
             in_mesh,
             mtls,
             wire_in: wire,
             wire_out,
         }
+    }
+
+    /// Applies the BackendTLSPolicy among `policies` that targets this destination's Service
+    /// (and port), when no DestinationRule TLS setting applies: the proxy then originates
+    /// TLS, as the DestinationRule Istio generates from the policy says.
+    pub fn with_backend_tls(mut self, policies: &BackendTlsPolicies<'m>) -> DestinationPath<'m> {
+        if self.setting.is_some() || policies.is_empty() {
+            return self;
+        }
+        let port_name = match self.declared.as_ref().map(|declared| declared.port) {
+            Some(PortRef::Service(port)) => port.value.name.as_ref().map(|n| n.value.as_str()),
+            _ => None,
+        };
+        if let Some(tls) = policies.find(self.host_fqdn, port_name) {
+            self.backend_tls = Some(tls);
+            self.wire_out = self.wire_in.to_upstream(Some(ClientTlsMode::Simple), false);
+        }
+        self
     }
 
     pub fn mode(&self) -> Option<ClientTlsMode> {
@@ -97,6 +119,12 @@ impl<'m> DestinationPath<'m> {
     }
 
     pub fn policy_key(&self) -> NodeKey<'m> {
+        if let Some(tls) = &self.backend_tls {
+            return NodeKey::BackendTlsPolicy {
+                namespace: &tls.resource.namespace,
+                name: &tls.resource.name.value,
+            };
+        }
         match self.rule {
             Some((resource, _)) => NodeKey::Policy {
                 namespace: &resource.namespace,
@@ -111,9 +139,10 @@ impl<'m> DestinationPath<'m> {
 
     /// The TLS policy node's label: the DestinationRule that applies, if any.
     pub fn policy_label(&self) -> impl Display + '_ {
-        fmt::from_fn(|f| match self.rule {
-            Some((resource, _)) => write!(f, "DR {}", resource.name.value),
-            None => f.write_str("no DestinationRule"),
+        fmt::from_fn(|f| match (self.backend_tls, self.rule) {
+            (Some(tls), _) => write!(f, "BackendTLSPolicy {}", tls.resource.name.value),
+            (None, Some((resource, _))) => write!(f, "DR {}", resource.name.value),
+            (None, None) => f.write_str("no DestinationRule"),
         })
     }
 
@@ -121,6 +150,7 @@ impl<'m> DestinationPath<'m> {
     pub fn policy_detail(&self, auto_mtls: bool) -> impl Display + '_ {
         let auto = auto_mtls && self.in_mesh;
         fmt::from_fn(move |f| match (self.rule, self.setting) {
+            _ if let Some(tls) = self.backend_tls => write!(f, "{tls}"),
             (Some(_), Some(setting)) => write!(
                 f,
                 "tls {}{}",

@@ -1,6 +1,7 @@
 //! What the bytes on the wire are at each hop: plaintext, the client's own TLS, the mesh's
 //! mTLS, TLS a proxy originates, or TLS inside TLS.
 
+use crate::model::gateway_api::{Listener, ListenerProtocol, ListenerTlsMode};
 use crate::model::{ClientTlsMode, Protocol, Server};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,6 +80,24 @@ impl Wire {
         match server.tls_mode() {
             Some(mode) if !mode.terminates() => Wire::from_client(server),
             _ => Wire::Plaintext,
+        }
+    }
+
+    /// What an outside client sends to a Gateway API listener: TLS to HTTPS and TLS listeners.
+    pub fn from_listener_client(listener: &Listener) -> Wire {
+        match listener.protocol_value() {
+            Some(ListenerProtocol::Https | ListenerProtocol::Tls) => Wire::ClientTls,
+            _ => Wire::Plaintext,
+        }
+    }
+
+    /// What a Gateway API listener hands its routes: the client's TLS through a Passthrough
+    /// listener; else plaintext (terminated, or never encrypted).
+    pub fn after_listener(listener: &Listener) -> Wire {
+        if listener.tls_mode() == Some(ListenerTlsMode::Passthrough) {
+            Wire::from_listener_client(listener)
+        } else {
+            Wire::Plaintext
         }
     }
 
