@@ -13,9 +13,7 @@ use crate::model::{HttpMatch, MatchKind, Protocol, Resource, Server, Spanned};
 use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn, host_covers};
 use crate::source::Span;
 use crate::topology::gateway_api::programs_ingress;
-use crate::topology::{
-    BackendTlsPolicies, DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules,
-};
+use crate::topology::{DestinationPath, Matches, NodeKey, Rule, Stage, Wire, rules};
 
 /// Where the request starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -984,9 +982,8 @@ impl<'m> Tracer<'m, '_> {
         wire: Wire,
     ) -> End {
         let mesh = self.mesh;
-        let policies = BackendTlsPolicies::of(mesh);
-        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire)
-            .with_backend_tls(&policies);
+        let path =
+            DestinationPath::new(mesh, host, namespace, port, subset, wire).with_backend_tls(mesh);
         let subset_text = subset.map_or(String::new(), |s| format!(", subset {s}"));
         self.step(
             Stage::Destination,

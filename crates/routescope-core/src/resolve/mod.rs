@@ -550,6 +550,11 @@ impl<'a> Fqdn<'a> {
         self.pieces().concat()
     }
 
+    /// The Service name of a cluster name (`reviews.prod.svc.cluster.local`: `reviews`).
+    pub fn cluster_name(self) -> Option<&'a str> {
+        self.namespace.map(|_| self.name)
+    }
+
     /// The namespace of a cluster name (`reviews.prod.svc.cluster.local`: `prod`).
     pub fn cluster_namespace(self) -> Option<&'a str> {
         self.namespace

@@ -14,11 +14,12 @@ use std::fmt::{self, Display};
 use super::keys::PortText;
 use super::{Builder, NodeKey, NodeText, Stage, Target, Wire};
 use crate::model::gateway_api::{
-    self as gwapi, BackendTlsPolicy, Listener, ObjectRef, RouteRule, RouteType, ValueMatchType,
+    self as gwapi, Listener, ObjectRef, RouteRule, RouteType, ValueMatchType,
 };
 use crate::model::{Protocol, Resource, Spec};
 use crate::resolve::gateway_api::{
-    BackendProblem, ClassOwner, ISTIO_CONTROLLER, ParentTarget, View, group_kind, listeners_of,
+    BackendProblem, BackendTls, ClassOwner, ISTIO_CONTROLLER, ParentTarget, View, group_kind,
+    listeners_of,
 };
 use crate::resolve::{Fqdn, Mesh, RouteKind};
 use crate::source::Span;
@@ -289,13 +290,7 @@ fn value_op(kind: ValueMatchType) -> &'static str {
     }
 }
 
-/// A BackendTLSPolicy that applies to a destination.
-#[derive(Clone, Copy, Debug)]
-pub struct BackendTls<'m> {
-    pub resource: &'m Resource,
-    pub policy: &'m BackendTlsPolicy,
-}
-
+/// How the traffic graph shows a BackendTLSPolicy that applies to a destination.
 impl BackendTls<'_> {
     /// Where the policy says how: its `validation`, else the whole policy.
     pub fn span(&self) -> Span {
@@ -310,57 +305,10 @@ impl Display for BackendTls<'_> {
     /// The policy node's detail: TLS and the SNI (`validation.hostname`) it sends.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("originates TLS")?;
-        let hostname = self
-            .policy
-            .validation
-            .as_ref()
-            .and_then(|v| v.value.hostname.as_ref());
-        match hostname {
+        match self.hostname {
             Some(hostname) => write!(f, " · SNI {}", hostname.value),
             None => Ok(()),
         }
-    }
-}
-
-/// The BackendTLSPolicies of the input, oldest first; collected once per graph or trace.
-pub struct BackendTlsPolicies<'m>(Vec<BackendTls<'m>>);
-
-impl<'m> BackendTlsPolicies<'m> {
-    pub fn of(mesh: &'m Mesh) -> BackendTlsPolicies<'m> {
-        let mut policies: Vec<BackendTls<'m>> = mesh
-            .resources
-            .iter()
-            .filter_map(|resource| match &resource.spec {
-                Spec::BackendTlsPolicy(policy) => Some(BackendTls { resource, policy }),
-                _ => None,
-            })
-            .collect();
-        crate::order::sort_by(&mut policies, |a, b| oldest_first(a.resource, b.resource));
-        BackendTlsPolicies(policies)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The policy that makes the proxy originate TLS to Service `service`'s port named
-    /// `port_name`: one naming that port (`sectionName`) before one naming the whole Service,
-    /// the oldest first, as Istio merges them into the DestinationRule it generates.
-    ///
-    /// This is the hook for BackendTLSPolicy resolution: it does not judge whether the policy
-    /// is accepted (CA references, conflicts), which the policy module decides.
-    pub fn find(&self, service: Fqdn<'_>, port_name: Option<&str>) -> Option<BackendTls<'m>> {
-        let targets = |tls: &BackendTls<'m>, section: Option<&str>| {
-            tls.policy.target_refs().iter().any(|target| {
-                matches!(group_kind(target, "", ""), ("" | "core", "Service"))
-                    && Fqdn::of(target.name_value(), &tls.resource.namespace) == service
-                    && target.section_name.as_ref().map(|s| s.value.as_str()) == section
-            })
-        };
-        let by_port = port_name.and_then(|name| self.0.iter().find(|tls| targets(tls, Some(name))));
-        by_port
-            .or_else(|| self.0.iter().find(|tls| targets(tls, None)))
-            .copied()
     }
 }
 

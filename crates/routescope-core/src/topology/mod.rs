@@ -23,7 +23,6 @@ use std::fmt::{self, Display, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-pub use gateway_api::{BackendTls, BackendTlsPolicies};
 pub use keys::NodeKey;
 use keys::PortText;
 pub use layout::{Layout, NodeBox, crossings, layout};
@@ -262,7 +261,6 @@ pub fn build(mesh: &Mesh, diagnostics: &[Diagnostic]) -> TrafficGraph {
         nodes: FxHashMap::with_capacity_and_hasher(nodes, Default::default()),
         edges: FxHashMap::with_capacity_and_hasher(edges, Default::default()),
         chains: FxHashSet::with_capacity_and_hasher(resources, Default::default()),
-        backend_tls: BackendTlsPolicies::of(mesh),
         mesh_routed: FxHashSet::default(),
         stops: Vec::new(),
     };
@@ -288,7 +286,6 @@ struct Builder<'m> {
     edges: FxHashMap<(usize, usize, Wire, Share), usize>,
     /// Destinations whose path beyond was built, by the wire state it was built for.
     chains: FxHashSet<(usize, Wire)>,
-    backend_tls: BackendTlsPolicies<'m>,
     /// Services (and ports; `None`: all) that Gateway API routes of the mesh route: no
     /// default route to them.
     mesh_routed: FxHashSet<(Fqdn<'m>, Option<u32>)>,
@@ -795,8 +792,8 @@ impl<'m> Builder<'m> {
             self.edge(from, destination, share, wire, None);
             return;
         }
-        let path = DestinationPath::new(mesh, host, namespace, port, subset, wire)
-            .with_backend_tls(&self.backend_tls);
+        let path =
+            DestinationPath::new(mesh, host, namespace, port, subset, wire).with_backend_tls(mesh);
         let destination = self.destination_node(host, namespace, port, subset);
         self.chains.insert((destination, wire));
         // Every rule that leads here adds its destination's YAML, this one included.

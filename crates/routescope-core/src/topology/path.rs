@@ -5,9 +5,9 @@
 use std::fmt::{self, Display};
 
 use super::Wire;
-use super::gateway_api::{BackendTls, BackendTlsPolicies};
 use super::keys::{NodeKey, PortText};
 use crate::model::{ClientTlsMode, DestinationRule, MtlsMode, Protocol, Resource, Spec};
+use crate::resolve::gateway_api::{BackendTls, backend_tls_for};
 use crate::resolve::{DeclaredPort, EffectiveMtls, Fqdn, Mesh, PortRef, TlsPlace, TlsSetting};
 
 /// One destination (host, port, subset) and everything that applies to it.
@@ -69,18 +69,24 @@ impl<'m> DestinationPath<'m> {
         }
     }
 
-    /// Applies the BackendTLSPolicy among `policies` that targets this destination's Service
-    /// (and port), when no DestinationRule TLS setting applies: the proxy then originates
-    /// TLS, as the DestinationRule Istio generates from the policy says.
-    pub fn with_backend_tls(mut self, policies: &BackendTlsPolicies<'m>) -> DestinationPath<'m> {
-        if self.setting.is_some() || policies.is_empty() {
+    /// Applies the BackendTLSPolicy that targets this destination's Service and port, when no
+    /// DestinationRule TLS setting applies: the proxy then originates TLS, as the
+    /// DestinationRule Istio generates from the policy says.
+    pub fn with_backend_tls(mut self, mesh: &'m Mesh) -> DestinationPath<'m> {
+        if self.setting.is_some() {
             return self;
         }
-        let port_name = match self.declared.as_ref().map(|declared| declared.port) {
-            Some(PortRef::Service(port)) => port.value.name.as_ref().map(|n| n.value.as_str()),
+        let found = match (
+            self.host_fqdn.cluster_name(),
+            self.host_fqdn.cluster_namespace(),
+            self.port,
+        ) {
+            (Some(service), Some(namespace), Some(port)) => {
+                backend_tls_for(mesh, namespace, service, port)
+            }
             _ => None,
         };
-        if let Some(tls) = policies.find(self.host_fqdn, port_name) {
+        if let Some(tls) = found {
             self.backend_tls = Some(tls);
             self.wire_out = self.wire_in.to_upstream(Some(ClientTlsMode::Simple), false);
         }

@@ -289,6 +289,10 @@ impl<'m> View<'m> {
     /// The BackendTLSPolicies in `namespace` with a targetRef named `name` (of any kind), as
     /// resource indices in input order.
     pub fn backend_tls_policies(&self, namespace: &str, name: &str) -> &'m [usize] {
+        // Asked for every destination of the traffic graph: no key built when there are none.
+        if self.api.backend_tls_policies.is_empty() {
+            return &[];
+        }
         self.api
             .backend_tls_policies
             .get(&(namespace.to_string(), name.to_string()))
