@@ -149,7 +149,7 @@ impl SplitMix {
 }
 
 /// The mistakes of the seed documents, each planted by [`planted_mesh`] as the `examples/`
-/// file of the same name shows it.
+/// file named after its check shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeedMistake {
     TlsRouteBehindTerminatingGateway,
@@ -159,10 +159,16 @@ pub enum SeedMistake {
     MtlsDisabledByDestinationRule,
     IngressBypassesMeshSubsets,
     GatewaysShareCertificate,
+    /// The Gateway API forms of the first two: a TLSRoute on an HTTPS listener, which
+    /// terminates TLS, and an HTTPRoute on a TLS Passthrough listener.
+    TlsRouteOnHttpsListener,
+    HttpRouteOnPassthroughListener,
+    /// An HTTPRoute whose hostname intersects no hostname of its listener.
+    RouteHostnameMismatch,
 }
 
 impl SeedMistake {
-    pub const ALL: [SeedMistake; 7] = [
+    pub const ALL: [SeedMistake; 10] = [
         SeedMistake::TlsRouteBehindTerminatingGateway,
         SeedMistake::HttpRouteBehindPassthroughGateway,
         SeedMistake::DoubleTls,
@@ -170,6 +176,9 @@ impl SeedMistake {
         SeedMistake::MtlsDisabledByDestinationRule,
         SeedMistake::IngressBypassesMeshSubsets,
         SeedMistake::GatewaysShareCertificate,
+        SeedMistake::TlsRouteOnHttpsListener,
+        SeedMistake::HttpRouteOnPassthroughListener,
+        SeedMistake::RouteHostnameMismatch,
     ];
 
     /// The id of the check that must report it.
@@ -184,6 +193,10 @@ impl SeedMistake {
             SeedMistake::MtlsDisabledByDestinationRule => "mtls-disabled-by-destination-rule",
             SeedMistake::IngressBypassesMeshSubsets => "ingress-bypasses-mesh-subsets",
             SeedMistake::GatewaysShareCertificate => "gateways-share-certificate",
+            SeedMistake::TlsRouteOnHttpsListener | SeedMistake::HttpRouteOnPassthroughListener => {
+                "route-kind-not-allowed"
+            }
+            SeedMistake::RouteHostnameMismatch => "route-hostname-mismatch",
         }
     }
 }
@@ -246,6 +259,10 @@ fn planted(check: &'static str, text: impl Into<String>) -> Yaml {
 }
 
 fn map<const N: usize>(entries: [(&'static str, Yaml); N]) -> Yaml {
+    map_of(entries)
+}
+
+fn map_of(entries: impl IntoIterator<Item = (&'static str, Yaml)>) -> Yaml {
     Yaml::Map(
         entries
             .into_iter()
@@ -358,6 +375,69 @@ fn https_gateway(name: String, namespace: Option<&str>, host: String, tls: Yaml)
         ("servers", list([server])),
     ]);
     resource(NETWORKING, "Gateway", name, namespace, spec, None)
+}
+
+const GATEWAY_API: &str = "gateway.networking.k8s.io/v1";
+
+/// A Gateway API Gateway of Istio's class with one listener.
+fn gateway_api_gateway(name: String, listener: Yaml) -> Yaml {
+    let spec = map([
+        ("gatewayClassName", s("istio")),
+        ("listeners", list([listener])),
+    ]);
+    resource(GATEWAY_API, "Gateway", name, None, spec, None)
+}
+
+/// A Gateway API listener on `port` for `*.{domain}`, with `tls` if any.
+fn listener(
+    name: &str,
+    protocol: &str,
+    port: &'static str,
+    domain: &str,
+    tls: Option<Yaml>,
+) -> Yaml {
+    let entries = [
+        ("name", s(name)),
+        ("hostname", s(format!("*.{domain}"))),
+        ("port", Yaml::Raw(port)),
+        ("protocol", s(protocol)),
+    ];
+    map_of(entries.into_iter().chain(tls.map(|tls| ("tls", tls))))
+}
+
+/// A route of `kind` whose one parentRef names `parent` (the planted span), for `hostname`,
+/// sending to the Service `backend` on port 8443.
+fn gateway_api_route(
+    kind: &str,
+    name: String,
+    parent: Yaml,
+    hostname: String,
+    backend: &str,
+) -> Yaml {
+    let spec = map([
+        ("parentRefs", list([map([("name", parent)])])),
+        ("hostnames", list([s(hostname)])),
+        (
+            "rules",
+            list([map([(
+                "backendRefs",
+                list([map([("name", s(backend)), ("port", Yaml::Raw("8443"))])]),
+            )])]),
+        ),
+    ]);
+    resource(GATEWAY_API, kind, name, None, spec, None)
+}
+
+/// The Service a Gateway API route of a scenario sends to.
+fn service(name: &str) -> Yaml {
+    let spec = map([
+        ("selector", map([("app", s(name))])),
+        (
+            "ports",
+            list([map([("name", s("https")), ("port", Yaml::Raw("8443"))])]),
+        ),
+    ]);
+    resource("v1", "Service", name.to_string(), None, spec, None)
 }
 
 /// The documents of one scenario, as in `examples/<check>.yaml`, named with `i`.
@@ -609,6 +689,67 @@ fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
                 )
             };
             vec![gateway("one"), gateway("two"), bound("one"), bound("two")]
+        }
+        SeedMistake::TlsRouteOnHttpsListener => {
+            let (name, backend) = (format!("kterm{i}"), format!("kterm{i}-app"));
+            let domain = format!("kterm{i}.example.com");
+            let tls = map([
+                ("mode", s("Terminate")),
+                (
+                    "certificateRefs",
+                    list([map([("name", s(format!("{name}-cert")))])]),
+                ),
+            ]);
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("https", "HTTPS", "443", &domain, Some(tls)),
+                ),
+                gateway_api_route(
+                    "TLSRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.{domain}"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
+        }
+        SeedMistake::HttpRouteOnPassthroughListener => {
+            let (name, backend) = (format!("kpass{i}"), format!("kpass{i}-app"));
+            let domain = format!("kpass{i}.example.com");
+            let tls = map([("mode", s("Passthrough"))]);
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("tls", "TLS", "443", &domain, Some(tls)),
+                ),
+                gateway_api_route(
+                    "HTTPRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.{domain}"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
+        }
+        SeedMistake::RouteHostnameMismatch => {
+            let (name, backend) = (format!("khost{i}"), format!("khost{i}-app"));
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("http", "HTTP", "80", &format!("khost{i}.example.com"), None),
+                ),
+                gateway_api_route(
+                    "HTTPRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.khost{i}.example.org"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
         }
     }
 }
