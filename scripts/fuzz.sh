@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every fuzz target and runs each one for SECONDS (default 15) in turn, on a corpus
-# seeded from examples/, ../shared/corpus and fuzz/seeds/. A target that no longer builds, or
+# seeded from examples/, ../shared/corpus and fuzz/seeds/ (seeds/yaml/ for the three YAML
+# targets, seeds/<target>/ for one target). A target that no longer builds, or
 # that finds a crash or a timeout, fails the script; the input is then in fuzz/artifacts/.
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET…]
@@ -39,6 +40,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   # Seeds are copied each run (cheap); what libFuzzer adds stays out of git (.gitignore).
   find ../examples ../../shared/corpus -name '*.yaml' -exec cp -n {} "$corpus/" \; 2>/dev/null || true
+  [ "$target" = share_link ] || cp -n seeds/yaml/* "$corpus/"
   [ -d "seeds/$target" ] && cp -n "seeds/$target"/* "$corpus/"
   echo "==> fuzz $target for ${seconds}s"
   cargo "${toolchain[@]}" fuzz run -O "$target" "$corpus" -- \

@@ -1,11 +1,14 @@
 //! The examples gallery: one broken configuration per mistake of Istio's troubleshooting
-//! pages, each with its fixed version (the files under `examples/`, checked by the core's
+//! pages, in Istio's API and in the Kubernetes Gateway API, each with its fixed version, and a
+//! correct Gateway API configuration (the files under `examples/`, checked by the core's
 //! tests).
 
 pub struct Example {
-    /// The check the example demonstrates; also its id in the gallery.
+    /// The example's file name under `examples/` without `.yaml`: the check it demonstrates,
+    /// with a qualifier when two examples demonstrate one check; also its id in the gallery.
     pub check: &'static str,
     pub broken: &'static str,
+    /// The corrected text; a correct configuration is its own.
     pub fixed: &'static str,
 }
 
@@ -15,6 +18,13 @@ macro_rules! example {
             check: $check,
             broken: include_str!(concat!("../examples/", $check, ".yaml")),
             fixed: include_str!(concat!("../examples/", $check, ".fixed.yaml")),
+        }
+    };
+    (correct $name:literal) => {
+        Example {
+            check: $name,
+            broken: include_str!(concat!("../examples/", $name, ".yaml")),
+            fixed: include_str!(concat!("../examples/", $name, ".yaml")),
         }
     };
 }
@@ -28,6 +38,13 @@ pub static EXAMPLES: &[Example] = &[
     example!("mtls-disabled-by-destination-rule"),
     example!("ingress-bypasses-mesh-subsets"),
     example!("gateways-share-certificate"),
+    // The same mistakes in the Kubernetes Gateway API, and a configuration without any.
+    example!("route-kind-not-allowed-terminate"),
+    example!("route-kind-not-allowed-passthrough"),
+    example!("route-hostname-mismatch"),
+    example!("reference-not-permitted"),
+    example!("listeners-share-certificate"),
+    example!(correct "bookinfo-gateway-api"),
 ];
 
 impl Example {
@@ -58,8 +75,15 @@ mod tests {
                 example.check,
                 example.title()
             );
-            assert_ne!(example.broken, example.fixed);
+            let correct = example.broken.lines().nth(1) == Some("# expect: nothing");
+            assert_eq!(
+                example.broken == example.fixed,
+                correct,
+                "{}: a broken example differs from its fix; a correct one is its own",
+                example.check
+            );
         }
         assert!(find("double-tls").is_some());
+        assert!(find("route-kind-not-allowed-passthrough").is_some());
     }
 }

@@ -2,35 +2,117 @@
 //! keystroke benchmark in the browser) and tests that need large inputs; and with the seed
 //! mistakes planted at known bytes in random formatting, for the property tests.
 
-/// A mesh in realistic proportions: per ten resources one Gateway (two servers), four
-/// VirtualServices (three HTTP routes with matches, weights and subsets), three
-/// DestinationRules (two subsets, a TLS policy) and two ServiceEntries.
+/// A mesh in realistic proportions, in units of ten resources that alternate between Istio's
+/// API and the Kubernetes Gateway API (the first unit is Istio's):
+///
+/// - an Istio unit: one Gateway (two servers), four VirtualServices (three HTTP routes with
+///   matches, weights and subsets), three DestinationRules (two subsets, a TLS policy) and two
+///   ServiceEntries;
+/// - a Gateway API unit: one Gateway (HTTP, HTTPS, TLS passthrough and TCP listeners), three
+///   HTTPRoutes (matches, weights, a redirect, a backend in another namespace), a TLSRoute, a
+///   TCPRoute, the ReferenceGrant the cross-namespace backends need, and the three Services
+///   every backendRef names.
+///
+/// So about a third of a large mesh is Gateway API objects, and every reference resolves: the
+/// mesh is clean.
 pub fn generate(resources: usize) -> String {
     let mut text = String::new();
     for unit in 0..resources.div_ceil(10) {
-        let ns = format!("team{}", unit % 50);
-        text.push_str(&format!(
-            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw{unit}\n  namespace: {ns}\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n  - port:\n      number: 443\n      name: https\n      protocol: HTTPS\n    hosts:\n    - \"*.app{unit}.example.com\"\n    tls:\n      mode: SIMPLE\n      credentialName: app{unit}-cert\n  - port:\n      number: 80\n      name: http\n      protocol: HTTP\n    hosts:\n    - \"*.app{unit}.example.com\"\n    tls:\n      httpsRedirect: true\n---\n"
-        ));
-        for vs in 0..4 {
-            let svc = format!("svc{unit}-{vs}");
-            text.push_str(&format!(
-                "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {svc}\n  namespace: {ns}\nspec:\n  hosts:\n  - {svc}.app{unit}.example.com\n  gateways:\n  - gw{unit}\n  http:\n  - match:\n    - uri:\n        prefix: /api/v2\n      headers:\n        x-canary:\n          exact: \"true\"\n    route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v2\n  - match:\n    - uri:\n        prefix: /api\n    route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v1\n      weight: 90\n    - destination:\n        host: svc{unit}-{}\n        subset: v2\n      weight: 10\n    retries:\n      attempts: 3\n  - route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v1\n---\n",
-                vs % 3, vs % 3, vs % 3, vs % 3
-            ));
-        }
-        for dr in 0..3 {
-            text.push_str(&format!(
-                "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: svc{unit}-{dr}\n  namespace: {ns}\nspec:\n  host: svc{unit}-{dr}\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n    connectionPool:\n      tcp:\n        maxConnections: 100\n  subsets:\n  - name: v1\n    labels:\n      version: v1\n  - name: v2\n    labels:\n      version: v2\n---\n"
-            ));
-        }
-        for se in 0..2 {
-            text.push_str(&format!(
-                "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext{unit}-{se}\n  namespace: {ns}\nspec:\n  hosts:\n  - api{se}.partner{unit}.com\n  location: MESH_EXTERNAL\n  ports:\n  - number: 443\n    name: https\n    protocol: HTTPS\n  resolution: DNS\n---\n"
-            ));
+        if unit % 2 == 0 {
+            istio_unit(&mut text, unit);
+        } else {
+            gateway_api_unit(&mut text, unit);
         }
     }
     text
+}
+
+fn istio_unit(text: &mut String, unit: usize) {
+    let ns = format!("team{}", unit % 50);
+    text.push_str(&format!(
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw{unit}\n  namespace: {ns}\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n  - port:\n      number: 443\n      name: https\n      protocol: HTTPS\n    hosts:\n    - \"*.app{unit}.example.com\"\n    tls:\n      mode: SIMPLE\n      credentialName: app{unit}-cert\n  - port:\n      number: 80\n      name: http\n      protocol: HTTP\n    hosts:\n    - \"*.app{unit}.example.com\"\n    tls:\n      httpsRedirect: true\n---\n"
+    ));
+    for vs in 0..4 {
+        let svc = format!("svc{unit}-{vs}");
+        text.push_str(&format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {svc}\n  namespace: {ns}\nspec:\n  hosts:\n  - {svc}.app{unit}.example.com\n  gateways:\n  - gw{unit}\n  http:\n  - match:\n    - uri:\n        prefix: /api/v2\n      headers:\n        x-canary:\n          exact: \"true\"\n    route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v2\n  - match:\n    - uri:\n        prefix: /api\n    route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v1\n      weight: 90\n    - destination:\n        host: svc{unit}-{}\n        subset: v2\n      weight: 10\n    retries:\n      attempts: 3\n  - route:\n    - destination:\n        host: svc{unit}-{}\n        subset: v1\n---\n",
+            vs % 3, vs % 3, vs % 3, vs % 3
+        ));
+    }
+    for dr in 0..3 {
+        text.push_str(&format!(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: svc{unit}-{dr}\n  namespace: {ns}\nspec:\n  host: svc{unit}-{dr}\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n    connectionPool:\n      tcp:\n        maxConnections: 100\n  subsets:\n  - name: v1\n    labels:\n      version: v1\n  - name: v2\n    labels:\n      version: v2\n---\n"
+        ));
+    }
+    for se in 0..2 {
+        text.push_str(&format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext{unit}-{se}\n  namespace: {ns}\nspec:\n  hosts:\n  - api{se}.partner{unit}.com\n  location: MESH_EXTERNAL\n  ports:\n  - number: 443\n    name: https\n    protocol: HTTPS\n  resolution: DNS\n---\n"
+        ));
+    }
+}
+
+/// Seven Gateway API objects and three Services; the routes and their Services are in
+/// `team*`, the store Service in `shared*`, where a ReferenceGrant admits the routes.
+fn gateway_api_unit(text: &mut String, unit: usize) {
+    const API: &str = "apiVersion: gateway.networking.k8s.io/v1";
+    let ns = format!("team{}", unit % 50);
+    let shared = format!("shared{}", unit % 50);
+    let hosts = format!("edge{unit}.example.com");
+    text.push_str(&format!(
+        "{API}\nkind: Gateway\nmetadata:\n  name: edge{unit}\n  namespace: {ns}\nspec:\n  gatewayClassName: istio\n  listeners:\n  - name: http\n    hostname: \"*.{hosts}\"\n    port: 80\n    protocol: HTTP\n  - name: https\n    hostname: \"*.{hosts}\"\n    port: 443\n    protocol: HTTPS\n    tls:\n      mode: Terminate\n      certificateRefs:\n      - name: edge{unit}-cert\n  - name: tls\n    hostname: \"*.tls{unit}.example.com\"\n    port: 8443\n    protocol: TLS\n    tls:\n      mode: Passthrough\n  - name: tcp\n    port: 9000\n    protocol: TCP\n---\n"
+    ));
+    let route = |name: &str, section: &str, hostname: &str, rules: &str| {
+        format!(
+            "{API}\nkind: HTTPRoute\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  parentRefs:\n  - name: edge{unit}\n    sectionName: {section}\n  hostnames:\n  - {hostname}\n  rules:\n{rules}---\n"
+        )
+    };
+    text.push_str(&route(
+        &format!("web{unit}"),
+        "https",
+        &format!("web.{hosts}"),
+        &format!("  - matches:\n    - path:\n        type: PathPrefix\n        value: /api/v2\n      headers:\n      - name: x-canary\n        value: \"true\"\n    backendRefs:\n    - name: web{unit}-canary\n      port: 8080\n  - matches:\n    - path:\n        type: PathPrefix\n        value: /api\n    backendRefs:\n    - name: web{unit}\n      port: 8080\n      weight: 90\n    - name: web{unit}-canary\n      port: 8080\n      weight: 10\n  - backendRefs:\n    - name: web{unit}\n      port: 8080\n"),
+    ));
+    text.push_str(&route(
+        &format!("web{unit}-redirect"),
+        "http",
+        &format!("web.{hosts}"),
+        "  - filters:\n    - type: RequestRedirect\n      requestRedirect:\n        scheme: https\n        statusCode: 301\n",
+    ));
+    text.push_str(&route(
+        &format!("store{unit}"),
+        "https",
+        &format!("store.{hosts}"),
+        &format!("  - matches:\n    - path:\n        type: PathPrefix\n        value: /cart\n      method: POST\n    filters:\n    - type: RequestHeaderModifier\n      requestHeaderModifier:\n        add:\n        - name: x-team\n          value: {ns}\n    backendRefs:\n    - name: store{unit}\n      namespace: {shared}\n      port: 8080\n"),
+    ));
+    text.push_str(&format!(
+        "{API}\nkind: TLSRoute\nmetadata:\n  name: secure{unit}\n  namespace: {ns}\nspec:\n  parentRefs:\n  - name: edge{unit}\n    sectionName: tls\n  hostnames:\n  - secure.tls{unit}.example.com\n  rules:\n  - backendRefs:\n    - name: web{unit}\n      port: 8443\n---\n"
+    ));
+    text.push_str(&format!(
+        "{API}\nkind: TCPRoute\nmetadata:\n  name: db{unit}\n  namespace: {ns}\nspec:\n  parentRefs:\n  - name: edge{unit}\n    sectionName: tcp\n  rules:\n  - backendRefs:\n    - name: store{unit}\n      namespace: {shared}\n      port: 5432\n---\n"
+    ));
+    text.push_str(&format!(
+        "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata:\n  name: allow-edge{unit}\n  namespace: {shared}\nspec:\n  from:\n  - group: gateway.networking.k8s.io\n    kind: HTTPRoute\n    namespace: {ns}\n  - group: gateway.networking.k8s.io\n    kind: TCPRoute\n    namespace: {ns}\n  to:\n  - group: \"\"\n    kind: Service\n    name: store{unit}\n---\n"
+    ));
+    let service = |name: String, namespace: &str, ports: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  selector:\n    app: {name}\n  ports:\n{ports}---\n"
+        )
+    };
+    text.push_str(&service(
+        format!("web{unit}"),
+        &ns,
+        "  - name: http\n    port: 8080\n  - name: https\n    port: 8443\n",
+    ));
+    text.push_str(&service(
+        format!("web{unit}-canary"),
+        &ns,
+        "  - name: http\n    port: 8080\n",
+    ));
+    text.push_str(&service(
+        format!("store{unit}"),
+        &shared,
+        "  - name: http\n    port: 8080\n  - name: tcp-db\n    port: 5432\n",
+    ));
 }
 
 /// A small deterministic random generator (splitmix64), so a generated input is reproduced
@@ -67,7 +149,7 @@ impl SplitMix {
 }
 
 /// The mistakes of the seed documents, each planted by [`planted_mesh`] as the `examples/`
-/// file of the same name shows it.
+/// file named after its check shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeedMistake {
     TlsRouteBehindTerminatingGateway,
@@ -77,10 +159,16 @@ pub enum SeedMistake {
     MtlsDisabledByDestinationRule,
     IngressBypassesMeshSubsets,
     GatewaysShareCertificate,
+    /// The Gateway API forms of the first two: a TLSRoute on an HTTPS listener, which
+    /// terminates TLS, and an HTTPRoute on a TLS Passthrough listener.
+    TlsRouteOnHttpsListener,
+    HttpRouteOnPassthroughListener,
+    /// An HTTPRoute whose hostname intersects no hostname of its listener.
+    RouteHostnameMismatch,
 }
 
 impl SeedMistake {
-    pub const ALL: [SeedMistake; 7] = [
+    pub const ALL: [SeedMistake; 10] = [
         SeedMistake::TlsRouteBehindTerminatingGateway,
         SeedMistake::HttpRouteBehindPassthroughGateway,
         SeedMistake::DoubleTls,
@@ -88,6 +176,9 @@ impl SeedMistake {
         SeedMistake::MtlsDisabledByDestinationRule,
         SeedMistake::IngressBypassesMeshSubsets,
         SeedMistake::GatewaysShareCertificate,
+        SeedMistake::TlsRouteOnHttpsListener,
+        SeedMistake::HttpRouteOnPassthroughListener,
+        SeedMistake::RouteHostnameMismatch,
     ];
 
     /// The id of the check that must report it.
@@ -102,6 +193,10 @@ impl SeedMistake {
             SeedMistake::MtlsDisabledByDestinationRule => "mtls-disabled-by-destination-rule",
             SeedMistake::IngressBypassesMeshSubsets => "ingress-bypasses-mesh-subsets",
             SeedMistake::GatewaysShareCertificate => "gateways-share-certificate",
+            SeedMistake::TlsRouteOnHttpsListener | SeedMistake::HttpRouteOnPassthroughListener => {
+                "route-kind-not-allowed"
+            }
+            SeedMistake::RouteHostnameMismatch => "route-hostname-mismatch",
         }
     }
 }
@@ -164,6 +259,10 @@ fn planted(check: &'static str, text: impl Into<String>) -> Yaml {
 }
 
 fn map<const N: usize>(entries: [(&'static str, Yaml); N]) -> Yaml {
+    map_of(entries)
+}
+
+fn map_of(entries: impl IntoIterator<Item = (&'static str, Yaml)>) -> Yaml {
     Yaml::Map(
         entries
             .into_iter()
@@ -276,6 +375,69 @@ fn https_gateway(name: String, namespace: Option<&str>, host: String, tls: Yaml)
         ("servers", list([server])),
     ]);
     resource(NETWORKING, "Gateway", name, namespace, spec, None)
+}
+
+const GATEWAY_API: &str = "gateway.networking.k8s.io/v1";
+
+/// A Gateway API Gateway of Istio's class with one listener.
+fn gateway_api_gateway(name: String, listener: Yaml) -> Yaml {
+    let spec = map([
+        ("gatewayClassName", s("istio")),
+        ("listeners", list([listener])),
+    ]);
+    resource(GATEWAY_API, "Gateway", name, None, spec, None)
+}
+
+/// A Gateway API listener on `port` for `*.{domain}`, with `tls` if any.
+fn listener(
+    name: &str,
+    protocol: &str,
+    port: &'static str,
+    domain: &str,
+    tls: Option<Yaml>,
+) -> Yaml {
+    let entries = [
+        ("name", s(name)),
+        ("hostname", s(format!("*.{domain}"))),
+        ("port", Yaml::Raw(port)),
+        ("protocol", s(protocol)),
+    ];
+    map_of(entries.into_iter().chain(tls.map(|tls| ("tls", tls))))
+}
+
+/// A route of `kind` whose one parentRef names `parent` (the planted span), for `hostname`,
+/// sending to the Service `backend` on port 8443.
+fn gateway_api_route(
+    kind: &str,
+    name: String,
+    parent: Yaml,
+    hostname: String,
+    backend: &str,
+) -> Yaml {
+    let spec = map([
+        ("parentRefs", list([map([("name", parent)])])),
+        ("hostnames", list([s(hostname)])),
+        (
+            "rules",
+            list([map([(
+                "backendRefs",
+                list([map([("name", s(backend)), ("port", Yaml::Raw("8443"))])]),
+            )])]),
+        ),
+    ]);
+    resource(GATEWAY_API, kind, name, None, spec, None)
+}
+
+/// The Service a Gateway API route of a scenario sends to.
+fn service(name: &str) -> Yaml {
+    let spec = map([
+        ("selector", map([("app", s(name))])),
+        (
+            "ports",
+            list([map([("name", s("https")), ("port", Yaml::Raw("8443"))])]),
+        ),
+    ]);
+    resource("v1", "Service", name.to_string(), None, spec, None)
 }
 
 /// The documents of one scenario, as in `examples/<check>.yaml`, named with `i`.
@@ -528,6 +690,67 @@ fn scenario(mistake: SeedMistake, i: usize) -> Vec<Yaml> {
             };
             vec![gateway("one"), gateway("two"), bound("one"), bound("two")]
         }
+        SeedMistake::TlsRouteOnHttpsListener => {
+            let (name, backend) = (format!("kterm{i}"), format!("kterm{i}-app"));
+            let domain = format!("kterm{i}.example.com");
+            let tls = map([
+                ("mode", s("Terminate")),
+                (
+                    "certificateRefs",
+                    list([map([("name", s(format!("{name}-cert")))])]),
+                ),
+            ]);
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("https", "HTTPS", "443", &domain, Some(tls)),
+                ),
+                gateway_api_route(
+                    "TLSRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.{domain}"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
+        }
+        SeedMistake::HttpRouteOnPassthroughListener => {
+            let (name, backend) = (format!("kpass{i}"), format!("kpass{i}-app"));
+            let domain = format!("kpass{i}.example.com");
+            let tls = map([("mode", s("Passthrough"))]);
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("tls", "TLS", "443", &domain, Some(tls)),
+                ),
+                gateway_api_route(
+                    "HTTPRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.{domain}"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
+        }
+        SeedMistake::RouteHostnameMismatch => {
+            let (name, backend) = (format!("khost{i}"), format!("khost{i}-app"));
+            vec![
+                gateway_api_gateway(
+                    name.clone(),
+                    listener("http", "HTTP", "80", &format!("khost{i}.example.com"), None),
+                ),
+                gateway_api_route(
+                    "HTTPRoute",
+                    name.clone(),
+                    planted(check, name),
+                    format!("app.khost{i}.example.org"),
+                    &backend,
+                ),
+                service(&backend),
+            ]
+        }
     }
 }
 
@@ -706,5 +929,32 @@ mod tests {
             .map(|d| d.message.as_str())
             .collect();
         assert_eq!(problems, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_third_is_gateway_api_and_every_route_is_accepted_with_its_references() {
+        use crate::resolve::gateway_api::status::{Status, statuses};
+        let text = generate(1_000);
+        let analysis = crate::analyze(Sources::single("mesh.yaml", text), MeshSettings::default());
+        let resources = &analysis.mesh.resources;
+        let gateway_api = resources.iter().filter(|r| r.kind.is_gateway_api()).count();
+        assert_eq!((resources.len(), gateway_api), (1_000, 350));
+        let mut routes = 0;
+        for status in statuses(&analysis.mesh) {
+            if let Status::Parents(parents) = &status.status {
+                routes += 1;
+                for condition in parents.iter().flat_map(|p| &p.conditions) {
+                    assert!(
+                        condition.status,
+                        "{} {}: {} {}",
+                        status.resource.name.value,
+                        condition.type_,
+                        condition.reason,
+                        condition.message
+                    );
+                }
+            }
+        }
+        assert_eq!(routes, 50 * 5);
     }
 }

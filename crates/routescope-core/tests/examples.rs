@@ -1,12 +1,15 @@
-//! The seed scenarios in `examples/`: each broken file produces exactly the checks its header
-//! names, on the spans it names; each `.fixed.yaml` is what the first fix gives and is clean.
+//! The seed scenarios in `examples/`, in Istio's API and in the Kubernetes Gateway API: each
+//! broken file produces exactly the checks its header names, on the spans it names; each
+//! `.fixed.yaml` is what the first fix of the first check named gives, and is clean.
 //!
 //! Header format (first lines of each example):
 //! ```yaml
 //! # One sentence: the mistake and its symptom.
 //! # expect: <check-id> at <line>:<column> `<text of the primary span>`
 //! ```
-//! or `# expect: nothing` for a corrected file.
+//! or `# expect: nothing` for a corrected file, and for a correct configuration shown as it is
+//! (which has no `.fixed.yaml`). A file is named after the check it demonstrates, with a
+//! qualifier when two examples demonstrate one check (`route-kind-not-allowed-passthrough`).
 
 use std::path::PathBuf;
 
@@ -78,8 +81,8 @@ fn without_expect_lines(text: &str) -> String {
 fn every_example_produces_exactly_what_its_header_says() {
     let examples = examples();
     assert!(
-        examples.len() >= 14,
-        "seven seed scenarios, broken and fixed"
+        examples.len() >= 25,
+        "seven seed scenarios in Istio's API and five in the Gateway API, broken and fixed, and a correct Gateway API configuration"
     );
     let mut problems = Vec::new();
     for (name, text) in &examples {
@@ -130,6 +133,15 @@ fn the_fixed_example_is_what_the_first_fix_gives() {
         else {
             continue;
         };
+        let expected = expectations(&text).unwrap_or_default();
+        let Some(check) = expected.first().map(|e| e.check.as_str()) else {
+            // A correct configuration: nothing to fix.
+            continue;
+        };
+        assert!(
+            stem.starts_with(check),
+            "{name} is named after the check it demonstrates, `{check}`"
+        );
         let fixed_name = format!("{stem}.fixed.yaml");
         let fixed = examples()
             .into_iter()
@@ -143,8 +155,8 @@ fn the_fixed_example_is_what_the_first_fix_gives() {
         let diagnostic = analysis
             .diagnostics
             .iter()
-            .find(|d| d.check == stem)
-            .unwrap_or_else(|| panic!("{name}: `{stem}` is not reported"));
+            .find(|d| d.check == check)
+            .unwrap_or_else(|| panic!("{name}: `{check}` is not reported"));
         let Some(fix) = diagnostic
             .fixes
             .iter()
@@ -153,7 +165,7 @@ fn the_fixed_example_is_what_the_first_fix_gives() {
             println!("{name}: no applicable fix; {fixed_name} is the documented manual correction");
             continue;
         };
-        let after = verify_fix(&analysis, stem, fix).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let after = verify_fix(&analysis, check, fix).unwrap_or_else(|e| panic!("{name}: {e}"));
         let output = after.mesh.sources.text(routescope_core::source::FileId(0));
         assert_eq!(
             without_expect_lines(output),

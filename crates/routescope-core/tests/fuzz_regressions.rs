@@ -1,9 +1,10 @@
 //! Every crash and timeout the fuzz targets (`fuzz/`) found, replayed as it was found: each
 //! file under `tests/fuzz-regressions/<target>/` is an input of that target, asked the same
 //! question (`routescope_core::soundness`) within a time budget, so the bug stays fixed. The
-//! files are minimised libFuzzer artifacts; `fuzz/README.md` says how to add one.
+//! files are minimised libFuzzer artifacts; `fuzz/README.md` says how to add one. The seed
+//! inputs kept in `fuzz/seeds/` are asked the same questions.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use routescope_core::soundness::{
@@ -18,9 +19,13 @@ fn replay(target: &str, question: fn(&str) -> Result<(), String>) -> usize {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz-regressions")
         .join(target);
+    replay_dir(&dir, target, question)
+}
+
+fn replay_dir(dir: &Path, target: &str, question: fn(&str) -> Result<(), String>) -> usize {
     let mut problems = Vec::new();
     let mut replayed = 0;
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.map(|entry| entry.unwrap().path()).collect())
         .unwrap_or_default();
     paths.sort();
@@ -61,4 +66,19 @@ fn fix_mutated_yaml_findings_stay_fixed() {
 #[test]
 fn share_link_findings_stay_fixed() {
     replay("share_link", share_link_round_trips);
+}
+
+/// The seeds of the three YAML targets (`fuzz/seeds/yaml/`, Gateway API inputs the examples and
+/// the corpus do not cover) and of `share_link`.
+#[test]
+fn the_seeds_pass_their_targets_questions() {
+    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
+    assert!(replay_dir(&seeds.join("yaml"), "seeds/yaml", text_fixes_soundly) >= 4);
+    assert!(
+        replay_dir(
+            &seeds.join("share_link"),
+            "seeds/share_link",
+            share_link_round_trips
+        ) >= 12
+    );
 }

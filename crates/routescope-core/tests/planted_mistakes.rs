@@ -1,5 +1,5 @@
-//! Property tests over generated meshes (`synthetic::planted_mesh`) holding the seed mistakes
-//! at random places in random formatting (block and flow style, quoting, comments, blank
+//! Property tests over generated meshes (`synthetic::planted_mesh`) holding the seed mistakes,
+//! in Istio's API and in the Kubernetes Gateway API, at random places in random formatting (block and flow style, quoting, comments, blank
 //! lines, CRLF, non-ASCII in comments and values): each planted mistake is reported at its
 //! exact bytes; every fix is sound alone (`soundness::fixes_are_sound`, which judges by
 //! `verify_fix`); fixing everything leaves text that parses, holds none of the fixable planted
@@ -7,6 +7,7 @@
 
 use proptest::prelude::*;
 use routescope_core::diagnostic::{Applicability, Diagnostic, Severity};
+use routescope_core::model::Spec;
 use routescope_core::settings::MeshSettings;
 use routescope_core::soundness::fixes_are_sound;
 use routescope_core::source::{FileId, Sources};
@@ -20,7 +21,7 @@ fn scenarios() -> impl Strategy<Value = (Vec<(SeedMistake, u64)>, bool)> {
                 prop::sample::select(SeedMistake::ALL.to_vec()),
                 any::<u64>(),
             ),
-            1..=7,
+            1..=10,
         ),
         any::<bool>(),
     )
@@ -154,6 +155,69 @@ fn every_seed_mistake_once() {
         let planted = planted_mesh(&plan, crlf);
         if let Err(failure) = check_planted_mesh(&planted) {
             panic!("{failure}");
+        }
+    }
+}
+
+/// The Gateway API scenarios plant what Istio's controller refuses, at the parentRef's `name`:
+/// judged by the resolver's predicted attachment, so the generators stand apart from the checks
+/// that report the refusals. Nothing else above Info is reported.
+#[test]
+fn gateway_api_mistakes_are_refusals_at_the_planted_parent_ref() {
+    let refusals = [
+        (
+            SeedMistake::TlsRouteOnHttpsListener,
+            "NotAllowedByListeners",
+        ),
+        (
+            SeedMistake::HttpRouteOnPassthroughListener,
+            "NotAllowedByListeners",
+        ),
+        (
+            SeedMistake::RouteHostnameMismatch,
+            "NoMatchingListenerHostname",
+        ),
+    ];
+    for crlf in [false, true] {
+        for style in 0..20 {
+            let plan: Vec<(SeedMistake, u64)> = refusals
+                .iter()
+                .map(|&(mistake, _)| (mistake, style))
+                .collect();
+            let planted = planted_mesh(&plan, crlf);
+            let analysis = analyze(
+                Sources::single("mesh.yaml", planted.text.as_str()),
+                MeshSettings::default(),
+            );
+            let view = analysis.mesh.gateway_api();
+            let mut found = Vec::new();
+            for (index, resource) in analysis.mesh.resources.iter().enumerate() {
+                let Spec::Route(route) = &resource.spec else {
+                    continue;
+                };
+                for attachment in view.attachments(index) {
+                    let name = route.parent_refs()[attachment.parent_ref].name.as_ref();
+                    found.push((
+                        attachment.denial().map(|denial| denial.reason()),
+                        name.map(|name| name.span.range()),
+                    ));
+                }
+            }
+            let wanted: Vec<_> = planted
+                .mistakes
+                .iter()
+                .zip(refusals)
+                .map(|((_, bytes), (_, reason))| (Some(reason), Some(bytes.clone())))
+                .collect();
+            assert_eq!(found, wanted, "\n{}", planted.text);
+            let others: Vec<String> = analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity >= Severity::Warning)
+                .filter(|d| !planted.mistakes.iter().any(|(check, _)| *check == d.check))
+                .map(|d| format!("[{}] {}", d.check, d.message))
+                .collect();
+            assert!(others.is_empty(), "{others:?}\n{}", planted.text);
         }
     }
 }
