@@ -6,7 +6,9 @@ use super::route_section_not_found::{listener_fixes, listener_label, lost_traffi
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::{append_items, insert_entry, insert_one_line_entry, is_flow, replace_scalar};
-use crate::model::gateway_api::{Listener, ListenerProtocol, ListenerTlsMode, RouteType};
+use crate::model::gateway_api::{
+    Listener, ListenerProtocol, ListenerTlsMode, PathMatch, Route, RouteMatch, RouteType,
+};
 use crate::model::{Named, Resource};
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{
@@ -33,7 +35,11 @@ requests get 404, connections of a TLSRoute or TCPRoute are closed.
 
 ## Fix
 Point the route at a listener of the same Gateway that carries its kind (set the parentRef's
-`sectionName`), when one exists. Otherwise change the listener: for a TLSRoute, `protocol:
+`sectionName`), when one exists. Otherwise change the route's kind where its spec means the
+same under the other kind — a TLSRoute becomes an HTTPRoute behind a terminating listener (as
+the Istio troubleshooting guide rewrites `tls` rules into `http` rules), an HTTPRoute of one
+rule without matches or filters becomes a TLSRoute behind Passthrough — or change the
+listener: for a TLSRoute, `protocol:
 TLS` with `tls.mode: Passthrough` (no certificate needed); for an HTTPRoute or GRPCRoute,
 `protocol: HTTPS` with `tls.mode: Terminate` and a certificate (`certificateRefs`, inserted
 as the placeholder `<certificate-secret>`); for a TCPRoute behind Passthrough, `mode:
@@ -41,7 +47,9 @@ Terminate`; for a kind the protocol carries but `allowedRoutes.kinds` leaves out
 
 ## Fix safety
 Pointing at the one listener of the Gateway that would accept the route is safe; with several
-candidates each is offered as unsafe. Changing the listener is unsafe: it changes how every
+candidates each is offered as unsafe. Changing the route's kind is unsafe: the backends then
+receive decrypted HTTP instead of the client's TLS, or the reverse. Changing the listener is
+unsafe: it changes how every
 client of that port is served, and a certificate placeholder must be filled in. It is not
 offered when other routes are attached to that listener (they would lose it) or when the
 changed listener would collide with another one of the same port, protocol and hostname.
@@ -292,6 +300,67 @@ fn listener_fix(
     ))
 }
 
+/// Rewrites the route into the kind `listener` carries, where its spec means the same there: a
+/// TLSRoute as an HTTPRoute behind a terminating listener (hostnames and backendRefs are
+/// HTTPRoute fields, and every request matches), an HTTPRoute of one rule without matches or
+/// filters, with hostnames, as a TLSRoute behind Passthrough (routed by SNI).
+fn kind_fix(
+    mesh: &Mesh,
+    route: &Resource,
+    spec: &Route,
+    route_type: RouteType,
+    listener: &Listener,
+) -> Option<Fix> {
+    let carried = protocol_route_kinds(listener);
+    let new_kind = match route_type {
+        RouteType::Tls if carried.contains(&RouteType::Http) => RouteType::Http,
+        RouteType::Http if carried.contains(&RouteType::Tls) => {
+            let [rule] = spec.rules() else {
+                return None;
+            };
+            let default_match = |m: &RouteMatch| {
+                m.headers.is_empty()
+                    && m.query_params.is_empty()
+                    && m.method.is_none()
+                    && m.path
+                        .as_ref()
+                        .is_none_or(|p| p.value == PathMatch::default())
+            };
+            if spec.hostname_values().next().is_none()
+                || !rule.filters().is_empty()
+                || !rule.matches().iter().all(default_match)
+                || rule.backend_refs().is_empty()
+            {
+                return None;
+            }
+            RouteType::Tls
+        }
+        _ => return None,
+    };
+    let kind = route.node.entry("kind")?;
+    let mut edits = vec![replace_scalar(
+        &mesh.sources,
+        kind.value.span,
+        new_kind.kind(),
+    )];
+    // The other kind may not be served at the route's version (TLSRoute v1alpha2).
+    let version = route.api_version.as_ref()?;
+    let v1 = "gateway.networking.k8s.io/v1";
+    if version.value != v1 {
+        edits.push(replace_scalar(&mesh.sources, version.span, v1));
+    }
+    let what = match new_kind {
+        RouteType::Http => {
+            "the gateway then decrypts the connections and sends plain HTTP to the backends"
+        }
+        _ => "the gateway then forwards the client's TLS to the backends, routed by SNI",
+    };
+    Some(Fix::unsafe_(
+        format!("Make the route a {new_kind} ({what})"),
+        edits,
+    ))
+}
+
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let view = mesh.gateway_api();
     for (index, route, spec, attachments) in routes(mesh) {
@@ -358,10 +427,16 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 .collect();
             let mut fixes = listener_fixes(mesh, reference, holder, &candidates);
             if fixes.is_empty() {
-                fixes = refusing
-                    .iter()
-                    .filter_map(|&at| listener_fix(mesh, index, *parent, at, route_type))
-                    .collect();
+                fixes.extend(
+                    refusing
+                        .first()
+                        .and_then(|&at| kind_fix(mesh, route, spec, route_type, &listeners[at])),
+                );
+                fixes.extend(
+                    refusing
+                        .iter()
+                        .filter_map(|&at| listener_fix(mesh, index, *parent, at, route_type)),
+                );
             }
             for fix in fixes {
                 diagnostic = diagnostic.fix(fix);
@@ -456,7 +531,36 @@ mod tests {
             "    tls:\n      certificateRefs:",
             "    tls:\n      mode: Passthrough\n      certificateRefs:",
         );
+        assert_fix("route-kind-not-allowed", 1, &before, &after);
+    }
+
+    #[test]
+    fn fix_makes_a_tls_route_an_http_route_behind_a_terminating_listener() {
+        let before = format!("{HTTPS}{}", route("TLSRoute", "v1alpha2", "  - name: gw\n"));
+        let after = before
+            .replace("kind: TLSRoute", "kind: HTTPRoute")
+            .replace("k8s.io/v1alpha2", "k8s.io/v1");
         assert_fix("route-kind-not-allowed", 0, &before, &after);
+    }
+
+    #[test]
+    fn fix_makes_a_plain_http_route_a_tls_route_behind_passthrough() {
+        let before = format!(
+            "{PASSTHROUGH}{}  hostnames: [a.example.com]\n  rules:\n  - backendRefs: [{{name: a, port: 443}}]\n",
+            route("HTTPRoute", "v1", "  - name: gw\n")
+        );
+        let after = before.replace("kind: HTTPRoute", "kind: TLSRoute");
+        assert_fix("route-kind-not-allowed", 0, &before, &after);
+        // With a path match the route means something only HTTP can do: no kind change.
+        let with_match = before.replace(
+            "  - backendRefs:",
+            "  - matches: [{path: {type: PathPrefix, value: /api}}]\n    backendRefs:",
+        );
+        let listener_change = with_match.replace(
+            "    protocol: TLS\n    tls:\n      mode: Passthrough\n",
+            "    protocol: HTTPS\n    tls:\n      mode: Terminate\n      certificateRefs:\n      - name: <certificate-secret>\n",
+        );
+        assert_fix("route-kind-not-allowed", 0, &with_match, &listener_change);
     }
 
     #[test]
@@ -499,7 +603,7 @@ mod tests {
             route(
                 "TLSRoute",
                 "v1alpha2",
-                "  - name: gw\n#         ^^ error: terminates TLS (protocol HTTPS)\n"
+                "  - name: gw\n#         ^^ error: terminates TLS (protocol HTTPS) [fix]\n"
             )
         );
         check("route-kind-not-allowed", &fixture);
