@@ -15,6 +15,7 @@ use crate::access_log_view::AccessLogPanel;
 use crate::browser;
 use crate::editor::{Editor, Handlers};
 use crate::examples::{self, EXAMPLES};
+use crate::gateway_status_view::StatusPanel;
 use crate::markdown::{self, Block, Inline};
 use crate::session::{FixPreview, Problem, Session, apply_editor_change, join_files};
 use crate::start::{Notice, needs_draft, start};
@@ -32,6 +33,7 @@ enum Panel {
     Examples,
     Settings,
     Traffic,
+    Status,
     AccessLog,
 }
 
@@ -194,6 +196,11 @@ impl Ui {
         }
     }
 
+    /// Selects an editor range (an object's YAML) and scrolls to it.
+    pub(crate) fn go_to(self, from: usize, to: usize) {
+        self.with_editor(|editor| editor.reveal(from, to));
+    }
+
     fn learn(self, check: &str) {
         if let Some(check) = checks::find(check) {
             self.learn.set(Some(check.id));
@@ -316,6 +323,7 @@ pub fn App() -> impl IntoView {
                         (_, Panel::Traffic) => view! {
                             <TrafficPanel session=ui.session revision=ui.revision editor=ui.editor focus=ui.focus/>
                         }.into_any(),
+                        (_, Panel::Status) => view! { <StatusPanel ui=ui/> }.into_any(),
                         (_, Panel::AccessLog) => view! { <AccessLogPanel ui=ui/> }.into_any(),
                     }}
                 </aside>
@@ -470,6 +478,7 @@ fn Tabs(ui: Ui) -> impl IntoView {
         <div class="tabs" role="tablist">
             {tab(Panel::Problems, "Problems")}
             {tab(Panel::Traffic, "Traffic")}
+            {tab(Panel::Status, "Status")}
             {tab(Panel::AccessLog, "Access log")}
             {tab(Panel::Learn, "Learn")}
             {tab(Panel::Corrected, "Corrected")}
@@ -484,6 +493,11 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
     let problems = Memo::new(move |_| {
         ui.revision.track();
         ui.session.with_value(Session::problems)
+    });
+    // No all-clear while the predicted Gateway API status refuses something.
+    let unhealthy = Memo::new(move |_| {
+        ui.revision.track();
+        ui.session.with_value(Session::unhealthy_status_count)
     });
     let selected = RwSignal::new(0usize);
     let on_key = move |event: web_sys::KeyboardEvent| {
@@ -508,7 +522,16 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
     };
     view! {
         <section class="panel problems" aria-label="Problems">
-            {move || problems.with(Vec::is_empty).then(|| view! { <p class="empty">"No problems found. ✔"</p> })}
+            {move || problems.with(Vec::is_empty).then(|| match unhealthy.get() {
+                0 => view! { <p class="empty">"No problems found. ✔"</p> }.into_any(),
+                count => view! {
+                    <p class="empty status-warning">
+                        {format!("No check fired, but the predicted status of {} is not healthy: ", counted(count, "Gateway API object"))}
+                        <button class="link-button" on:click=move |_| ui.panel.set(Panel::Status)>"see Status"</button>
+                        "."
+                    </p>
+                }.into_any(),
+            })}
             <ul class="problem-list" role="listbox" tabindex="0" aria-label="Problems, most severe first"
                 aria-activedescendant=move || format!("problem-{}", selected.get())
                 on:keydown=on_key>

@@ -368,3 +368,55 @@ async fn a_damaged_build_says_it_could_not_start() {
         )
         .await;
 }
+
+/// A Gateway of Istio's class, a route it accepts and one its listener refuses.
+const GATEWAY_API_REFUSED: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web}\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: shop, port: 80, protocol: HTTP, hostname: shop.example.com}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: shop}\nspec:\n  parentRefs: [{name: web}]\n  hostnames: [shop.example.com]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: blog}\nspec:\n  parentRefs: [{name: web}]\n  hostnames: [blog.example.com]\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_tab_shows_the_predicted_gateway_api_status_and_problems_give_no_all_clear() {
+    let browser = browser().await;
+    browser.open(&link(GATEWAY_API_REFUSED)).await;
+    let problems = browser.problems().await;
+    assert!(
+        !problems.contains("No problems found"),
+        "a refused route is no all-clear: {problems}"
+    );
+    let fits = browser
+        .js("const t = document.querySelector('.tabs'); return t.scrollWidth <= t.clientWidth")
+        .await;
+    assert_eq!(fits, Value::Bool(true), "every tab fits at 1280 px");
+    browser.click_button("Status").await;
+    browser
+        .wait(
+            "the refused route shows its reason",
+            "return document.querySelector('.gateway-status')?.innerText.includes('NoMatchingListenerHostname') === true",
+        )
+        .await;
+    let status = browser
+        .js("return document.querySelector('.gateway-status').innerText")
+        .await;
+    let status = status.as_str().unwrap();
+    for expected in [
+        "Gateway default/web",
+        "Listener shop",
+        "attachedRoutes: 1 · supportedKinds: HTTPRoute, GRPCRoute",
+        "Route was valid",
+        r#"no hostnames matched parent hostname "shop.example.com""#,
+    ] {
+        assert!(
+            status.contains(expected),
+            "{expected} missing from:\n{status}"
+        );
+    }
+    let unhealthy = browser
+        .js("return [...document.querySelectorAll('.status-object.unhealthy .status-name')].map(e => e.innerText).join('|')")
+        .await;
+    assert_eq!(unhealthy, "HTTPRoute default/blog");
+    browser.click(".status-object.unhealthy .status-name").await;
+    browser
+        .wait(
+            "the editor selects the route's name",
+            "return window.getSelection().toString() === 'blog'",
+        )
+        .await;
+}

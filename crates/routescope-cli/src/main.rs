@@ -3,6 +3,7 @@
 mod explain_log;
 mod input;
 mod render;
+mod status;
 mod traffic;
 
 use std::path::PathBuf;
@@ -66,6 +67,22 @@ enum Command {
     /// "facts", "host", "checks", "related": [{why, produces, same_host, diagnostic}]}, each
     /// diagnostic as `check` writes it.
     ExplainLog(explain_log::ExplainLogArgs),
+    /// Print the status Istio's Gateway API controller would write for each Gateway API object
+    /// (GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute,
+    /// ReferenceGrant, BackendTLSPolicy), as `kubectl get … -o yaml` would show it: whether each
+    /// route is accepted by each parent and why not, each listener's attachedRoutes and
+    /// supportedKinds. A parentRef Istio does not handle (a missing Gateway, another controller's)
+    /// gets no `parents` entry, as on a cluster.
+    ///
+    /// YAML (the default): one document per object, in input order. JSON (--format json) is a
+    /// stable contract: {"version": 1, "resources": [{apiVersion, kind, metadata {namespace,
+    /// name}, status}]}, `status` as the Kubernetes API shapes it: `conditions` [{type, status
+    /// ("True"/"False"), observedGeneration (only when the input has metadata.generation),
+    /// reason, message}], Gateway `listeners` [{name, supportedKinds [{group, kind}],
+    /// attachedRoutes, conditions}], route `parents` [{parentRef {group, kind, namespace?, name,
+    /// sectionName?, port?}, controllerName, conditions}], BackendTLSPolicy `ancestors`
+    /// [{ancestorRef, controllerName, conditions}]; `{}` where Istio writes none.
+    Status(status::StatusArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -177,6 +194,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => traffic::run_graph(args),
         Command::Trace(args) => traffic::run_trace(args),
         Command::ExplainLog(args) => explain_log::run(args),
+        Command::Status(args) => status::run(args),
     }
 }
 

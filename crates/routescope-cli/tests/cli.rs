@@ -500,3 +500,272 @@ fn explain_log_errors_exit_2_with_the_column() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("/no/such.yaml"));
 }
+
+/// Istio's bookinfo sample as Gateway API YAML (our own text): a Gateway of class `istio` with
+/// one HTTP listener and the HTTPRoute that sends the product page's paths to productpage:9080.
+const BOOKINFO_GATEWAY_API: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: bookinfo-gateway
+  generation: 2
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: Same
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: bookinfo
+spec:
+  parentRefs:
+  - name: bookinfo-gateway
+  rules:
+  - matches:
+    - path: {type: Exact, value: /productpage}
+    - path: {type: PathPrefix, value: /static}
+    - path: {type: Exact, value: /login}
+    backendRefs:
+    - name: productpage
+      port: 9080
+---
+apiVersion: v1
+kind: Service
+metadata: {name: productpage}
+spec:
+  ports:
+  - {name: http, port: 9080}
+"#;
+
+/// A route the listener refuses (its hostname is not the listener's), one that names a
+/// Gateway not in the input, and a ReferenceGrant (no status).
+const REFUSED_ROUTES: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: shop, port: 80, protocol: HTTP, hostname: shop.example.com}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: blog}
+spec:
+  hostnames: ["blog.example.com"]
+  parentRefs:
+  - {name: web, sectionName: shop}
+  - {name: elsewhere}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: from-web}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}]
+  to: [{group: "", kind: Service}]
+"#;
+
+fn status_json(yaml: &str) -> serde_json::Value {
+    let output = routescope(&["status", "--format", "json", "-"], Some(yaml));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    report
+}
+
+/// `(type, status, reason)` of each condition, in order.
+fn conditions(value: &serde_json::Value) -> Vec<(String, String, String)> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap().to_string();
+            (text("type"), text("status"), text("reason"))
+        })
+        .collect()
+}
+
+fn triples(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn status_of_bookinfo_accepts_the_route_on_its_listener() {
+    let report = status_json(BOOKINFO_GATEWAY_API);
+    let resources = report["resources"].as_array().unwrap();
+    assert_eq!(
+        resources.len(),
+        2,
+        "only the Gateway API objects: {report:#}"
+    );
+    let gateway = &resources[0];
+    assert_eq!(gateway["apiVersion"], "gateway.networking.k8s.io/v1");
+    assert_eq!(gateway["kind"], "Gateway");
+    assert_eq!(
+        gateway["metadata"],
+        serde_json::json!({"namespace": "default", "name": "bookinfo-gateway"})
+    );
+    let status = &gateway["status"];
+    assert_eq!(
+        conditions(&status["conditions"]),
+        triples(&[
+            ("Accepted", "True", "Accepted"),
+            ("Programmed", "True", "Programmed")
+        ])
+    );
+    let listener = &status["listeners"][0];
+    assert_eq!(listener["name"], "http");
+    assert_eq!(listener["attachedRoutes"], 1);
+    assert_eq!(
+        listener["supportedKinds"][0],
+        serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"})
+    );
+    // Sorted by type, as Istio's setConditions writes them.
+    assert_eq!(
+        conditions(&listener["conditions"]),
+        triples(&[
+            ("Accepted", "True", "Accepted"),
+            ("Conflicted", "False", "NoConflicts"),
+            ("Programmed", "True", "Programmed"),
+            ("ResolvedRefs", "True", "ResolvedRefs"),
+        ])
+    );
+    // The Gateway says `generation: 2`; the route says nothing, so it gets no observedGeneration.
+    assert_eq!(listener["conditions"][0]["observedGeneration"], 2);
+    let route = &resources[1];
+    assert_eq!(route["kind"], "HTTPRoute");
+    let parents = route["status"]["parents"].as_array().unwrap();
+    assert_eq!(parents.len(), 1);
+    assert_eq!(
+        parents[0]["parentRef"],
+        serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "bookinfo-gateway"})
+    );
+    assert_eq!(parents[0]["controllerName"], "istio.io/gateway-controller");
+    assert_eq!(
+        conditions(&parents[0]["conditions"]),
+        triples(&[
+            ("Accepted", "True", "Accepted"),
+            ("ResolvedRefs", "True", "ResolvedRefs")
+        ])
+    );
+    assert_eq!(parents[0]["conditions"][0]["message"], "Route was valid");
+    assert!(
+        parents[0]["conditions"][0]
+            .get("observedGeneration")
+            .is_none()
+    );
+
+    let yaml = routescope(&["status", "-"], Some(BOOKINFO_GATEWAY_API));
+    assert_eq!(yaml.status.code(), Some(0));
+    let yaml = stdout(&yaml);
+    assert!(yaml.contains("\n    attachedRoutes: 1\n"), "{yaml}");
+    assert!(
+        yaml.contains("  - type: Accepted\n    status: \"True\"\n    observedGeneration: 2\n    reason: Accepted\n    message: Resource accepted\n"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn status_shows_why_a_route_is_refused_and_skips_parents_istio_does_not_handle() {
+    let report = status_json(REFUSED_ROUTES);
+    let resources = report["resources"].as_array().unwrap();
+    let parents = resources[1]["status"]["parents"].as_array().unwrap();
+    // `elsewhere` is not in the input: Istio writes nothing for it.
+    assert_eq!(parents.len(), 1, "{parents:#?}");
+    assert_eq!(
+        parents[0]["parentRef"],
+        serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "web", "sectionName": "shop"})
+    );
+    let accepted = &parents[0]["conditions"][0];
+    assert_eq!(accepted["type"], "Accepted");
+    assert_eq!(accepted["status"], "False");
+    assert_eq!(accepted["reason"], "NoMatchingListenerHostname");
+    assert_eq!(
+        accepted["message"],
+        r#"no hostnames matched parent hostname "shop.example.com""#
+    );
+    assert_eq!(
+        resources[0]["status"]["listeners"][0]["attachedRoutes"], 0,
+        "the refused route does not count"
+    );
+    assert_eq!(resources[2]["kind"], "ReferenceGrant");
+    assert_eq!(resources[2]["status"], serde_json::json!({}));
+
+    let yaml = stdout(&routescope(&["status", "-"], Some(REFUSED_ROUTES)));
+    assert!(
+        yaml.contains("reason: NoMatchingListenerHostname\n"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("elsewhere"), "{yaml}");
+    assert!(yaml.ends_with("status: {}\n"), "{yaml}");
+}
+
+/// The YAML documents read back (with the core's own parser) as the JSON contract's objects.
+#[test]
+fn status_yaml_and_json_agree() {
+    for input in [BOOKINFO_GATEWAY_API, REFUSED_ROUTES] {
+        let json = status_json(input);
+        let yaml = stdout(&routescope(
+            &["status", "--format", "yaml", "-"],
+            Some(input),
+        ));
+        let chunks = routescope_core::yaml::split_documents(&yaml);
+        let documents: Vec<serde_json::Value> = chunks
+            .into_iter()
+            .flat_map(|range| {
+                routescope_core::yaml::parse_documents(
+                    &yaml[range.clone()],
+                    routescope_core::source::FileId(0),
+                    range.start,
+                )
+                .unwrap()
+            })
+            .map(|node| yaml_to_json(&node))
+            .collect();
+        assert_eq!(serde_json::Value::Array(documents), json["resources"]);
+    }
+}
+
+fn yaml_to_json(node: &routescope_core::yaml::Node) -> serde_json::Value {
+    use routescope_core::yaml::Value;
+    match &node.value {
+        Value::Scalar(scalar) if scalar.plain => scalar
+            .text
+            .parse::<i64>()
+            .map_or_else(|_| serde_json::json!(scalar.text), |n| serde_json::json!(n)),
+        Value::Scalar(scalar) => serde_json::json!(scalar.text),
+        Value::Mapping(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.as_str().unwrap().to_string(), yaml_to_json(&e.value)))
+                .collect(),
+        ),
+        Value::Sequence(items) => items.iter().map(yaml_to_json).collect(),
+    }
+}
+
+#[test]
+fn status_input_errors_exit_2() {
+    let missing = routescope(&["status", "/definitely/not/here.yaml"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/definitely/not/here.yaml"));
+    let bad_format = routescope(&["status", "--format", "text", "-"], Some(""));
+    assert_eq!(bad_format.status.code(), Some(2));
+    let help = stdout(&routescope(&["status", "--help"], None));
+    for flag in [
+        "--format",
+        "--namespace",
+        "--complete",
+        "observedGeneration",
+    ] {
+        assert!(help.contains(flag), "{flag} not in status --help");
+    }
+}
