@@ -200,7 +200,6 @@ fn holder_status(mesh: &Mesh, index: usize, attached: &HashMap<(usize, usize), u
                     "UnsupportedProtocol",
                     format!("protocol {protocol:?} is unsupported"),
                 );
-                programmed = Condition::new("Programmed", false, "Invalid", "Bad protocol");
             }
             if let Some((reason, message)) = problems.first() {
                 resolved = Condition::new("ResolvedRefs", false, reason, message.clone());
@@ -219,7 +218,8 @@ fn holder_status(mesh: &Mesh, index: usize, attached: &HashMap<(usize, usize), u
                 name: listener.name_value().to_string(),
                 supported_kinds,
                 attached_routes: attached.get(&(index, at)).copied().unwrap_or(0),
-                conditions: vec![accepted, programmed, conflicted, resolved],
+                // In Istio's order: `setConditions` walks the types sorted.
+                conditions: vec![accepted, conflicted, programmed, resolved],
             }
         })
         .collect();
