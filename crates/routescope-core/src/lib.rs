@@ -19,6 +19,7 @@ pub mod settings;
 pub mod share;
 pub mod soundness;
 pub mod source;
+pub mod suggest;
 pub mod synthetic;
 pub mod topology;
 pub mod trace;

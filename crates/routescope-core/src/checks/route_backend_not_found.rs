@@ -223,23 +223,11 @@ fn namesakes<'m>(
         .collect()
 }
 
-/// Whether two names differ by at most two letters (edits), and are long enough for that to
-/// look like a typo rather than another service.
+/// Whether two names differ by one or two letters and are long enough for that to look like
+/// a typo rather than another service.
 fn close(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().min(b.len()) < 4 || a.len().abs_diff(b.len()) > 2 {
-        return false;
-    }
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    (1..=2).contains(&previous[b.len()])
+    a.chars().count().min(b.chars().count()) >= 4
+        && (1..=2).contains(&crate::suggest::edit_distance(a, b))
 }
 
 type LabeledEdits = (String, Vec<Edit>);

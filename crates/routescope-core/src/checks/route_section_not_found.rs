@@ -10,6 +10,7 @@ use crate::model::gateway_api::{Listener, ObjectRef, Route, RouteType};
 use crate::model::{Resource, Spec};
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{Attachment, DenialCause, ParentTarget, listeners_of};
+use crate::suggest::{is_close, nearest_first};
 
 pub static CHECK: Check = Check {
     id: "route-section-not-found",
@@ -123,38 +124,6 @@ pub(super) fn lost_traffic(route: &Resource) -> &'static str {
         Some(RouteType::Http | RouteType::Grpc) => "requests for its hostnames get 404",
         _ => "its connections are closed",
     }
-}
-
-/// Levenshtein distance over characters.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// Whether `candidate` is close enough to `written` to be a typo of it.
-pub(super) fn is_close(written: &str, candidate: &str) -> bool {
-    edit_distance(written, candidate) <= (written.chars().count() / 3).max(1)
-}
-
-/// `candidates` nearest first by edit distance to `written` (ties keep their order).
-pub(super) fn nearest_first<T>(
-    written: &str,
-    mut candidates: Vec<(String, T)>,
-) -> Vec<(String, T)> {
-    candidates.sort_by_key(|(text, _)| edit_distance(written, text));
-    candidates
 }
 
 /// Edits making `reference` name `listener` of its parent: its `sectionName` set (inserted
@@ -365,7 +334,6 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::edit_distance;
     use crate::checks::fixture::{assert_fix, check};
 
     const GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}\n  - {name: tcp, port: 9000, protocol: TCP}\n---\n";
@@ -374,13 +342,6 @@ mod tests {
         format!(
             "{GATEWAY}apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r}}\nspec:\n  parentRefs:\n{parent_refs}"
         )
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(edit_distance("htps", "https"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
