@@ -5,7 +5,7 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{delete_entries, insert_entry, insert_one_line_entry, replace_scalar};
-use crate::model::gateway_api::{Listener, ListenerTlsMode, Route};
+use crate::model::gateway_api::{FromNamespaces, Listener, ListenerTlsMode, Route};
 use crate::model::{Resource, Spec};
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::listeners_of;
@@ -277,6 +277,38 @@ fn listener_rules(mesh: &Mesh, holder: &Resource, out: &mut Vec<Diagnostic>) {
                 .related(first.name_span(), "the listener it repeats"),
             );
         }
+        allowed_routes_from_none(mesh, listener, &diagnostic, out);
+    }
+}
+
+/// `allowedRoutes.namespaces.from: None`: `None` is a value of `allowedListeners` only; the
+/// `allowedRoutes` enum is All, Selector, Same. Were it let through, Istio (which has no case
+/// for it) would admit routes from every namespace.
+fn allowed_routes_from_none(
+    mesh: &Mesh,
+    listener: &Listener,
+    diagnostic: &dyn Fn(Span, &str, String) -> Diagnostic,
+    out: &mut Vec<Diagnostic>,
+) {
+    let from = listener
+        .allowed_routes
+        .as_ref()
+        .and_then(|allowed| allowed.value.namespaces.as_ref())
+        .and_then(|namespaces| namespaces.value.from.as_ref());
+    if let Some(from) = from
+        && from.value == FromNamespaces::None
+    {
+        out.push(diagnostic(
+            from.span,
+            "Unsupported value: \"None\": supported values: \"All\", \"Selector\", \"Same\"",
+            "admits no routes with `from: None`, a value only `allowedListeners` has (to admit \
+             no other namespace, write `from: Same`)"
+                .to_string(),
+        )
+        .fix(Fix::unsafe_(
+            "Admit only the Gateway's own namespace (`from: Same`)",
+            vec![replace_scalar(&mesh.sources, from.span, "Same")],
+        )));
     }
 }
 
@@ -612,6 +644,16 @@ mod tests {
     protocol: TLS
     tls: {mode: Passthrough}
 "#,
+            ),
+        );
+    }
+
+    #[test]
+    fn allowed_routes_from_none_is_not_a_value() {
+        check(
+            "gateway-api-rejected",
+            &gateway(
+                "  - name: http\n    port: 80\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n        from: None\n#             ^^^^ error: the API server refuses this Gateway: `Unsupported value: \"None\": supported values: \"All\", \"Selector\", \"Same\"`; listener `http` admits no routes with `from: None` [fix]\n        # a Gateway's allowedListeners may say None\n",
             ),
         );
     }

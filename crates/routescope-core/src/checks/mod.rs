@@ -32,6 +32,7 @@ mod retries_with_fault;
 mod route_backend_invalid_kind;
 mod route_backend_not_found;
 mod route_hostname_mismatch;
+mod route_hostname_wildcard_suffix;
 mod route_kind_not_allowed;
 mod route_namespace_not_allowed;
 mod route_parent_not_found;
@@ -159,6 +160,7 @@ static REGISTRY: &[&Check] = &[
     &route_backend_invalid_kind::CHECK,
     &route_backend_not_found::CHECK,
     &route_hostname_mismatch::CHECK,
+    &route_hostname_wildcard_suffix::CHECK,
     &route_kind_not_allowed::CHECK,
     &route_namespace_not_allowed::CHECK,
     &route_parent_not_found::CHECK,
