@@ -26,7 +26,7 @@ pub fn is_close(written: &str, candidate: &str) -> bool {
 
 /// `candidates` nearest first by edit distance to `written` (ties keep their order).
 pub fn nearest_first<T>(written: &str, mut candidates: Vec<(String, T)>) -> Vec<(String, T)> {
-    candidates.sort_by_key(|(text, _)| edit_distance(written, text));
+    crate::order::sort_by_key(&mut candidates, |(text, _)| edit_distance(written, text));
     candidates
 }
 

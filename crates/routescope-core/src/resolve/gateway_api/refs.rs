@@ -71,7 +71,7 @@ impl ReferenceGrantNeed {
     /// they were in the target namespace. In input order.
     pub fn near_misses<'m>(&self, view: &View<'m>) -> Vec<GrantMiss<'m>> {
         let mut grants: Vec<usize> = view.api.grants.values().flatten().copied().collect();
-        grants.sort_unstable();
+        crate::order::sort(&mut grants);
         grants
             .into_iter()
             .filter_map(|index| {
@@ -484,7 +484,7 @@ fn reference_string(reference: &ObjectRef) -> String {
 /// Istio's `truncatedKeysMessage`: the sorted keys, at most three of them named.
 fn truncated_keys(keys: &[String]) -> String {
     let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    keys.sort_unstable();
+    crate::order::sort(&mut keys);
     if keys.len() < 3 {
         keys.join(", ")
     } else {
