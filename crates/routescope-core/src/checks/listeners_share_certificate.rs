@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::gateways_share_certificate::connection_reuse_message;
 use super::{Check, Run};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::edits::replace_scalar;
 use crate::model::gateway_api::{Listener, ListenerTlsMode};
 use crate::model::{Resource, Spec};
 use crate::resolve::Mesh;
@@ -41,7 +42,10 @@ Serve the hostnames from one listener (a wildcard hostname such as `*.example.co
 attach all routes to it, or give each listener its own certificate.
 
 ## Fix safety
-No automatic fix: merging listeners changes which routes attach where.
+The fix gives every listener after the first its own certificate, a Secret to be named in
+place of the placeholder `<certificate-secret>`: unsafe, it needs that value (and the
+certificate for the listener's hostname). Merging listeners is left to the user: it changes
+which routes attach where.
 "#,
     bad_example: r#"apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -102,6 +106,9 @@ enum Workload<'m> {
     },
 }
 
+/// The placeholder of the fix: the Secret of the listener's own certificate.
+const OWN_CERTIFICATE: &str = "<certificate-secret>";
+
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let view = mesh.gateway_api();
     let mut by_secret: HashMap<(&str, &str), Vec<Terminating>> = HashMap::new();
@@ -149,14 +156,28 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     let mut groups: Vec<(&(&str, &str), &Vec<Terminating>)> = by_secret.iter().collect();
     crate::order::sort_by_key(&mut groups, |(_, group)| group[0].at);
     for ((namespace, name), group) in groups {
-        for listener in group {
+        for (position, listener) in group.iter().enumerate() {
             let others: Vec<&Terminating> = group
                 .iter()
                 .filter(|other| coalesce(listener, other))
                 .collect();
-            if !others.is_empty() {
-                out.push(diagnostic(listener, &others, namespace, name));
+            if others.is_empty() {
+                continue;
             }
+            let mut found = diagnostic(listener, &others, namespace, name);
+            // The first listener keeps the certificate; each later one gets its own, so fixing
+            // them all leaves no two sharing.
+            if position > 0 {
+                found = found.fix(Fix::unsafe_(
+                    format!(
+                        "Give listener `{}` a certificate of its own (name its Secret in place of \
+                         `{OWN_CERTIFICATE}`)",
+                        listener.listener.name_value()
+                    ),
+                    vec![replace_scalar(&mesh.sources, listener.at, OWN_CERTIFICATE)],
+                ));
+            }
+            out.push(found);
         }
     }
 }
@@ -299,7 +320,7 @@ spec:
       certificateRefs:
       - kind: Secret
         name: wildcard
-#             ^^^^^^^^ warning: listener `blog` of ListenerSet default/blog (blog.example.com) and listener `shop` of Gateway default/edge (shop.example.com) terminate TLS on port 443
+#             ^^^^^^^^ warning: listener `blog` of ListenerSet default/blog (blog.example.com) and listener `shop` of Gateway default/edge (shop.example.com) terminate TLS on port 443 [fix]
 "#,
         );
     }
