@@ -2,7 +2,7 @@
 //! TLSRoute on an HTTPS listener, an HTTPRoute on a TLS Passthrough listener, a kind left out
 //! of `allowedRoutes.kinds` — so Istio refuses it with NotAllowedByListeners.
 
-use super::route_section_not_found::{listener_fixes, listener_label, lost_traffic, routes};
+use super::route_section_not_found::{listener_fixes, listener_label, routes};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::{append_items, insert_entry, insert_one_line_entry, is_flow, replace_scalar};
@@ -31,7 +31,8 @@ SNI routing could happen, and an HTTPRoute on a Passthrough listener, which neve
 ## Why is this bad?
 Istio attaches the route nowhere on that parent and writes `Accepted: False` with reason
 `NotAllowedByListeners` (`kind … is not allowed`). The gateway serves nothing of the route:
-requests get 404, connections of a TLSRoute or TCPRoute are closed.
+clients of an HTTP or HTTPS listener get 404 (the gateway decrypts, then has no HTTPRoute for
+the host), clients of a TLS or TCP listener have their connections reset.
 
 ## Fix
 Point the route at a listener of the same Gateway that carries its kind (set the parentRef's
@@ -123,6 +124,18 @@ fn kinds_text(kinds: &[RouteType]) -> String {
             let names: Vec<&str> = kinds.iter().map(|k| k.kind()).collect();
             format!("only {}", names.join(" and "))
         }
+    }
+}
+
+/// What clients of the refusing listener get: an HTTP or HTTPS listener answers 404 (it
+/// decrypts, then finds no HTTPRoute: the seed's "TLS route behind a terminating gateway");
+/// a TLS or TCP listener has no route for the connection and resets it.
+fn refused_traffic(listener: &Listener) -> &'static str {
+    match listener.protocol_value() {
+        Some(ListenerProtocol::Http | ListenerProtocol::Https) => {
+            "requests for its hostnames get 404"
+        }
+        _ => "its connections are reset",
     }
 }
 
@@ -401,7 +414,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                  NotAllowedByListeners) and {}",
                 route.label(),
                 reasons.join("; "),
-                lost_traffic(route)
+                refused_traffic(&listeners[refusing[0]])
             );
             let mut diagnostic =
                 Diagnostic::new(CHECK.id, Severity::Error, reference.name_span(), message)
@@ -475,7 +488,7 @@ mod tests {
             route(
                 "HTTPRoute",
                 "v1",
-                "  - name: gw\n#         ^^ error: passes TLS through without decrypting it and carries only TLSRoute: Istio refuses the route (Accepted: False, NotAllowedByListeners) and requests for its hostnames get 404 [fix]\n"
+                "  - name: gw\n#         ^^ error: passes TLS through without decrypting it and carries only TLSRoute: Istio refuses the route (Accepted: False, NotAllowedByListeners) and its connections are reset [fix]\n"
             )
         );
         check("route-kind-not-allowed", &fixture);
@@ -502,7 +515,7 @@ mod tests {
                 route(
                     "TCPRoute",
                     "v1alpha2",
-                    "  - name: gw\n#         ^^ error: (protocol HTTP) carries only GRPCRoute: Istio refuses the route (Accepted: False, NotAllowedByListeners) and its connections are closed\n"
+                    "  - name: gw\n#         ^^ error: (protocol HTTP) carries only GRPCRoute: Istio refuses the route (Accepted: False, NotAllowedByListeners) and requests for its hostnames get 404\n"
                 )
             ),
         );
