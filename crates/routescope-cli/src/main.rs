@@ -1,4 +1,4 @@
-//! `routescope`: check Istio networking YAML in CI pipelines.
+//! `routescope`: check Istio and Gateway API networking YAML in CI pipelines.
 
 mod explain_log;
 mod input;
@@ -16,7 +16,8 @@ use routescope_core::settings::MeshSettings;
 use routescope_core::{analyze, checks, fix_all};
 
 /// Routescope finds the mistakes in Istio traffic configuration (Gateway, VirtualService,
-/// DestinationRule, ServiceEntry, PeerAuthentication, Service) that `istioctl analyze` misses,
+/// DestinationRule, ServiceEntry, PeerAuthentication, Service) and in the Kubernetes Gateway
+/// API (Gateway, HTTPRoute, TLSRoute, … as Istio runs them) that `istioctl analyze` misses,
 /// and fixes them.
 ///
 /// Exit codes: 0 when nothing at or above --fail-on was found, 1 when something was,
