@@ -89,10 +89,13 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 );
                 let entry = gateways.value[index].span;
                 let edits = mesh.node_at(gateways.span).and_then(|list| {
-                    let at = list
-                        .as_sequence()?
-                        .iter()
-                        .position(|item| item.span == entry)?;
+                    let items = list.as_sequence()?;
+                    // Entries that are not strings are dropped from the model: removing `mesh`
+                    // would leave no Gateway the model sees, and no `gateways` means the mesh.
+                    if items.len() != gateways.value.len() {
+                        return None;
+                    }
+                    let at = items.iter().position(|item| item.span == entry)?;
                     delete_items(&mesh.sources, list, &[at])
                 });
                 if let Some(edits) = edits {
@@ -157,6 +160,16 @@ mod tests {
 {VS}  hosts: [reviews]
 "#
             ),
+        );
+    }
+
+    #[test]
+    fn no_fix_when_entries_that_are_not_names_stand_beside_mesh() {
+        // Found by fix_mutated_yaml: `- gw:` is a mapping, which the model drops, so removing
+        // `mesh` would leave `gateways` without a name the model sees: still the mesh.
+        check(
+            "wildcard-host-with-mesh",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts:\n  - \"*\"\n#   ^^^ error: VirtualService default/vs\n  gateways:\n  - gw:\n  - mesh\n",
         );
     }
 
