@@ -579,8 +579,16 @@ pub(crate) fn ProblemRow(
                 <button class="link-button" on:click=move |e| { e.stop_propagation(); ui.learn(check); }
                     title="Learn more about this check">{check}</button>
                 {problem.istio_code.map(|code| view! { <span class="code">{code}</span> })}
-                {problem.has_safe_fix.then(|| view! {
-                    <button class="small" on:click=move |e| { e.stop_propagation(); ui.fix(id, 0); }>"Fix"</button>
+                {problem.first_fix.map(|applicability| {
+                    let (label, title) = match applicability {
+                        Applicability::Safe => ("Fix", "Apply the fix"),
+                        Applicability::Unsafe => ("Review fix", "Review this unsafe fix as a diff before applying it"),
+                        Applicability::DisplayOnly => ("Suggestion", "Show the suggested change (not applied automatically)"),
+                    };
+                    view! {
+                        <button class="small" title=title
+                            on:click=move |e| { e.stop_propagation(); ui.fix(id, 0); }>{label}</button>
+                    }
                 })}
             </span>
         </li>

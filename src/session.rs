@@ -34,7 +34,9 @@ pub struct Problem {
     pub istio_code: Option<&'static str>,
     pub line: u32,
     pub column: u32,
-    pub has_safe_fix: bool,
+    /// What the problem's button does: apply its first fix (safe), or show it for review
+    /// (unsafe) or as advice (display-only); `None` without a fix.
+    pub first_fix: Option<Applicability>,
 }
 
 /// A fix as the page offers it: what it does and the diff it makes.
@@ -189,10 +191,7 @@ impl Session {
             istio_code: d.istio_code,
             line: at.line,
             column: at.column,
-            has_safe_fix: d
-                .fixes
-                .iter()
-                .any(|f| f.applicability == Applicability::Safe),
+            first_fix: d.fixes.first().map(|f| f.applicability),
         }
     }
 
@@ -363,7 +362,7 @@ mod tests {
         let problems = session().problems();
         assert_eq!(problems[0].check, "unknown-gateway");
         assert_eq!((problems[0].line, problems[0].column), (7, 14));
-        assert!(problems[0].has_safe_fix);
+        assert_eq!(problems[0].first_fix, Some(Applicability::Safe));
         let warning_only = Counts {
             errors: 0,
             warnings: 1,
