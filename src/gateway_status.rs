@@ -156,21 +156,19 @@ impl Session {
     }
 }
 
-/// Sorted by type, as Istio's `setConditions` writes them (Accepted, Conflicted, Programmed,
-/// ResolvedRefs), and as `kubectl` shows them.
+/// In the core's order, which is Istio's (Accepted, Conflicted, Programmed, ResolvedRefs) and
+/// what `kubectl` shows.
 fn sorted(conditions: &[Condition]) -> Vec<StatusCondition> {
-    let mut shown: Vec<StatusCondition> = conditions
+    conditions
         .iter()
         .map(|c| StatusCondition {
             type_: c.type_,
             status: c.status,
-            healthy: c.status != (c.type_ == "Conflicted"),
+            healthy: c.is_healthy(),
             reason: c.reason.clone(),
             message: c.message.clone(),
         })
-        .collect();
-    shown.sort_by_key(|c| c.type_);
-    shown
+        .collect()
 }
 
 fn parent(entry: &ParentStatus) -> StatusParent {

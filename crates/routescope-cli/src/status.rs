@@ -164,14 +164,12 @@ fn reference_json(reference: &ParentReference) -> Value {
     Value::Object(out)
 }
 
-/// Conditions sorted by type, as Istio's `setConditions` writes them (it walks the sorted
-/// keys of its map: Accepted, Conflicted, Programmed, ResolvedRefs), each as a
-/// `metav1.Condition` without its `lastTransitionTime` (a time the cluster decides).
+/// Conditions in the core's order, which is Istio's (`setConditions` walks the sorted keys of
+/// its map), each as a `metav1.Condition` without its `lastTransitionTime` (a time the
+/// cluster decides).
 fn conditions_json(conditions: &[Condition], generation: Option<i64>) -> Value {
-    let mut sorted: Vec<&Condition> = conditions.iter().collect();
-    sorted.sort_by_key(|c| c.type_);
-    sorted
-        .into_iter()
+    conditions
+        .iter()
         .map(|condition| {
             let mut out = Map::new();
             out.insert("type".into(), json!(condition.type_));

@@ -265,6 +265,20 @@ impl Resource {
         }
     }
 
+    /// The Gateway API's "oldest first, then by namespace and name" (route precedence, policy
+    /// conflicts): by `creationTimestamp` (RFC 3339, so its text orders it), a resource without
+    /// one first, as Istio's zero time sorts first.
+    pub fn oldest_first(&self, other: &Resource) -> std::cmp::Ordering {
+        fn key(r: &Resource) -> (&str, &str, &str) {
+            (
+                r.created.as_deref().unwrap_or(""),
+                &r.namespace,
+                &r.name.value,
+            )
+        }
+        key(self).cmp(&key(other))
+    }
+
     /// `Kind namespace/name`, for messages.
     pub fn label(&self) -> String {
         format!(

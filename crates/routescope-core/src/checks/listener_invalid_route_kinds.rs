@@ -1,13 +1,13 @@
 //! `listener-invalid-route-kinds`: a listener's `allowedRoutes.kinds` lists a kind its protocol
 //! cannot carry, so Istio sets its `ResolvedRefs` False with reason InvalidRouteKinds.
 
-use super::route_section_not_found::listener_label;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::{delete_entries, delete_items};
 use crate::model::gateway_api::{GROUP, Listener};
 use crate::model::{Named, Resource, Spec};
 use crate::resolve::Mesh;
+use crate::resolve::gateway_api::listener_label;
 use crate::resolve::gateway_api::{group_kind, group_kind_text, protocol_route_kinds};
 
 pub static CHECK: Check = Check {

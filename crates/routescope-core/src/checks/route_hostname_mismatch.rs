@@ -1,7 +1,6 @@
 //! `route-hostname-mismatch`: no hostname of a route intersects the hostname of any listener
 //! its parentRef names, so Istio refuses it with NoMatchingListenerHostname.
 
-use super::route_section_not_found::{listener_label, lost_traffic, routes};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{append_items, replace_scalar, scalar_like};
@@ -9,6 +8,7 @@ use crate::model::Resource;
 use crate::model::gateway_api::Route;
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{DenialCause, ParentTarget, listeners_of};
+use crate::resolve::gateway_api::{listener_label, lost_traffic, routes};
 
 pub static CHECK: Check = Check {
     id: "route-hostname-mismatch",

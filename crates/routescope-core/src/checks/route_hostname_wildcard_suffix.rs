@@ -1,13 +1,13 @@
 //! `route-hostname-wildcard-suffix`: a route attaches to a wildcard listener only because Istio
 //! matches two wildcards by suffix, which the Gateway API specification does not promise.
 
-use super::route_section_not_found::{listener_label, routes};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{
     ParentTarget, hostnames_intersect, listeners_of, wildcard_differs_from_spec,
 };
+use crate::resolve::gateway_api::{listener_label, routes};
 
 pub static CHECK: Check = Check {
     id: "route-hostname-wildcard-suffix",

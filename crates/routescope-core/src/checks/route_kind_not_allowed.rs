@@ -2,7 +2,7 @@
 //! TLSRoute on an HTTPS listener, an HTTPRoute on a TLS Passthrough listener, a kind left out
 //! of `allowedRoutes.kinds` — so Istio refuses it with NotAllowedByListeners.
 
-use super::route_section_not_found::{listener_fixes, listener_label, routes};
+use super::route_section_not_found::listener_fixes;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::edits::{append_items, insert_entry, insert_one_line_entry, is_flow, replace_scalar};
@@ -14,6 +14,7 @@ use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{
     DenialCause, ParentTarget, listeners_of, protocol_route_kinds, supported_kinds,
 };
+use crate::resolve::gateway_api::{listener_label, routes};
 
 pub static CHECK: Check = Check {
     id: "route-kind-not-allowed",

@@ -2,7 +2,6 @@
 //! not admit routes from its namespace (`allowedRoutes.namespaces`), so Istio refuses it with
 //! NotAllowedByListeners. Also an info where a namespace selector was assumed to match.
 
-use super::route_section_not_found::{listener_label, lost_traffic, routes};
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{insert_entry, replace_scalar};
@@ -10,6 +9,7 @@ use crate::model::gateway_api::{FromNamespaces, Listener};
 use crate::model::{Named, Resource};
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{DenialCause, ParentTarget, listeners_of};
+use crate::resolve::gateway_api::{listener_label, lost_traffic, routes};
 
 pub static CHECK: Check = Check {
     id: "route-namespace-not-allowed",

@@ -2,13 +2,13 @@
 //! the input, or one Istio does not run, so Istio attaches the route nowhere there and writes
 //! no status that would tell.
 
-use super::route_section_not_found::routes;
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{insert_one_line_entry, replace_scalar, scalar_like};
 use crate::model::gateway_api::ObjectRef;
 use crate::model::{Field, Resource, ResourceKind, Spec};
 use crate::resolve::Mesh;
+use crate::resolve::gateway_api::routes;
 use crate::resolve::gateway_api::status::owner_text;
 use crate::resolve::gateway_api::{Attachment, ClassOwner, ParentTarget};
 use crate::suggest::{is_close, nearest_first};

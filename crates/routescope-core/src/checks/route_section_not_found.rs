@@ -6,10 +6,11 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{insert_one_line_entry, replace_scalar, scalar_like};
-use crate::model::gateway_api::{Listener, ObjectRef, Route, RouteType};
-use crate::model::{Resource, Spec};
+use crate::model::Resource;
+use crate::model::gateway_api::{Listener, ObjectRef};
 use crate::resolve::Mesh;
-use crate::resolve::gateway_api::{Attachment, DenialCause, ParentTarget, listeners_of};
+use crate::resolve::gateway_api::{DenialCause, ParentTarget, listeners_of};
+use crate::resolve::gateway_api::{listener_label, lost_traffic, routes};
 use crate::suggest::{is_close, nearest_first};
 
 pub static CHECK: Check = Check {
@@ -96,35 +97,6 @@ spec:
 "#,
     run: Run::OnMesh(run),
 };
-
-/// Every route of the input with its resource index and the attachment of each parentRef.
-pub(super) fn routes(
-    mesh: &Mesh,
-) -> impl Iterator<Item = (usize, &Resource, &Route, &[Attachment])> {
-    let view = mesh.gateway_api();
-    mesh.resources
-        .iter()
-        .enumerate()
-        .filter_map(move |(index, resource)| match &resource.spec {
-            Spec::Route(route) if resource.kind.route_type().is_some() => {
-                Some((index, resource, route, view.attachments(index)))
-            }
-            _ => None,
-        })
-}
-
-/// `listener `https` of Gateway infra/gw`.
-pub(super) fn listener_label(holder: &Resource, listener: &Listener) -> String {
-    format!("listener `{}` of {}", listener.name_value(), holder.label())
-}
-
-/// What a refused route costs its clients.
-pub(super) fn lost_traffic(route: &Resource) -> &'static str {
-    match route.kind.route_type() {
-        Some(RouteType::Http | RouteType::Grpc) => "requests for its hostnames get 404",
-        _ => "its connections are closed",
-    }
-}
 
 /// Edits making `reference` name `listener` of its parent: its `sectionName` set (inserted
 /// after `name` when absent) and a `port` that differs replaced by the listener's.

@@ -8,7 +8,6 @@
 //!
 //! The helpers here (backends, summaries, the BackendTLSPolicy look-up) serve the tracer too.
 
-use std::cmp::Ordering;
 use std::fmt::{self, Display};
 
 use super::keys::PortText;
@@ -187,16 +186,6 @@ pub fn mesh_route_kind(route_type: RouteType) -> RouteKind {
         RouteType::Tls => RouteKind::Tls,
         RouteType::Tcp => RouteKind::Tcp,
     }
-}
-
-/// Oldest first by `creationTimestamp` (resources without one after those with one), then by
-/// namespace and name: the Gateway API's order of precedence among routes and policies.
-pub fn oldest_first(a: &Resource, b: &Resource) -> Ordering {
-    let created = |r: &Resource| (r.created.is_none(), r.created.clone());
-    created(a)
-        .cmp(&created(b))
-        .then_with(|| a.namespace.cmp(&b.namespace))
-        .then_with(|| a.name.value.cmp(&b.name.value))
 }
 
 /// What a route rule matches and does, briefly: its first match, its filters, and where its

@@ -14,9 +14,7 @@ use crate::model::gateway_api::{
 use crate::model::{Spanned, Spec};
 use crate::resolve::gateway_api::{DenialCause, ParentTarget, listener_problems};
 use crate::resolve::{Fqdn, RouteKind, host_covers};
-use crate::topology::gateway_api::{
-    dropped_reason, mesh_route_kind, oldest_first, programs_ingress,
-};
+use crate::topology::gateway_api::{dropped_reason, mesh_route_kind, programs_ingress};
 use crate::topology::{NodeKey, Stage, Wire};
 
 /// A listener of the traced Gateway: its own, or one of a ListenerSet it takes.
@@ -319,7 +317,7 @@ impl<'m> Tracer<'m, '_> {
                 });
             }
         }
-        crate::order::sort_by(&mut attached, |a, b| oldest_first(a.route, b.route));
+        crate::order::sort_by(&mut attached, |a, b| a.route.oldest_first(b.route));
         (attached, refused)
     }
 
@@ -525,7 +523,7 @@ impl<'m> Tracer<'m, '_> {
         if routes.is_empty() {
             return None;
         }
-        crate::order::sort_by(&mut routes, |a, b| oldest_first(a.route, b.route));
+        crate::order::sort_by(&mut routes, |a, b| a.route.oldest_first(b.route));
         let routes = self.without_dropped(routes);
         if kind != RouteKind::Http {
             let wire = self.client_wire();

@@ -204,14 +204,6 @@ impl<'m> View<'m> {
         }
     }
 
-    /// The names of every Gateway API Gateway, as `(namespace, name)`, for "did you mean".
-    pub fn gateway_names(&self) -> impl Iterator<Item = (&'m str, &'m str)> {
-        self.api
-            .gateways
-            .keys()
-            .map(|(namespace, name)| (namespace.as_str(), name.as_str()))
-    }
-
     /// Who runs `gateway`.
     pub fn class_owner(&self, gateway: &'m gwapi::Gateway) -> ClassOwner<'m> {
         let Some(class) = &gateway.gateway_class_name else {
@@ -246,11 +238,6 @@ impl<'m> View<'m> {
             Spec::Namespace(namespace) => Some(&namespace.labels),
             _ => None,
         }
-    }
-
-    /// Every namespace the input names a Namespace object for.
-    pub fn namespace_names(&self) -> impl Iterator<Item = &'m str> {
-        self.api.namespaces.keys().map(String::as_str)
     }
 
     pub fn grants_in(
@@ -307,6 +294,37 @@ impl<'m> View<'m> {
     /// The Gateway a ListenerSet joins, when that Gateway takes it.
     pub fn listener_set_parent(&self, set: usize) -> Option<usize> {
         self.api.listener_set_parents.get(&set).copied().flatten()
+    }
+}
+
+/// Every route of the input with its resource index and the attachment of each parentRef.
+pub fn routes(
+    mesh: &Mesh,
+) -> impl Iterator<Item = (usize, &Resource, &gwapi::Route, &[Attachment])> {
+    let view = mesh.gateway_api();
+    mesh.resources
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, resource)| match &resource.spec {
+            Spec::Route(route) if resource.kind.route_type().is_some() => {
+                Some((index, resource, route, view.attachments(index)))
+            }
+            _ => None,
+        })
+}
+
+/// `listener `https` of Gateway infra/gw`.
+pub fn listener_label(holder: &Resource, listener: &gwapi::Listener) -> String {
+    format!("listener `{}` of {}", listener.name_value(), holder.label())
+}
+
+/// What a refused route costs its clients.
+pub fn lost_traffic(route: &Resource) -> &'static str {
+    match route.kind.route_type() {
+        Some(gwapi::RouteType::Http | gwapi::RouteType::Grpc) => {
+            "requests for its hostnames get 404"
+        }
+        _ => "its connections are closed",
     }
 }
 

@@ -315,17 +315,6 @@ fn section_port(mesh: &Mesh, namespace: &str, name: &str, section: &str) -> Opti
         })
 }
 
-/// Which of two policies wins a shared target: the older (a missing creationTimestamp is
-/// Go's zero time, the oldest), then the namespace, then the name. RFC 3339 timestamps as the
-/// API server writes them (UTC, whole seconds) compare as text.
-fn priority(resource: &Resource) -> (&str, &str, &str) {
-    (
-        resource.created.as_deref().unwrap_or(""),
-        &resource.namespace,
-        &resource.name.value,
-    )
-}
-
 /// The highest-ranking other policy of the namespace with a target equal to `target` (group,
 /// kind, name and sectionName as written), when it outranks the policy at `index`.
 ///
@@ -351,8 +340,8 @@ fn conflict_winner(mesh: &Mesh, index: usize, target: &ObjectRef) -> Option<usiz
             Spec::BackendTlsPolicy(policy) => policy.target_refs().iter().any(same),
             _ => false,
         })
-        .min_by_key(|&other| priority(&mesh.resources[other]))
-        .filter(|&winner| priority(&mesh.resources[winner]) < priority(resource))
+        .min_by(|&a, &b| mesh.resources[a].oldest_first(&mesh.resources[b]))
+        .filter(|&winner| mesh.resources[winner].oldest_first(resource).is_lt())
 }
 
 /// The BackendTLSPolicy that originates TLS to one Service port, and where.
@@ -399,7 +388,7 @@ pub fn backend_tls_for<'m>(
                 }
                 Some(_) => continue,
             };
-            if slot.is_none_or(|best| priority(resource) < priority(best.resource)) {
+            if slot.is_none_or(|best| resource.oldest_first(best.resource).is_lt()) {
                 *slot = Some(BackendTls {
                     index,
                     resource,

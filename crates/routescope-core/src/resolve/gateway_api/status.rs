@@ -9,7 +9,7 @@ use super::attach::{self, ParentTarget};
 use super::refs::listeners_of;
 use super::{CONFLICT_MESSAGE, ClassOwner, Conflict, ISTIO_CONTROLLER};
 use crate::model::gateway_api::{GROUP, Listener, ListenerProtocol, ObjectRef, RouteType};
-use crate::model::{Resource, ResourceKind, Spec};
+use crate::model::{Resource, Spec};
 use crate::resolve::Mesh;
 
 /// One condition (`metav1.Condition` without its times).
@@ -22,6 +22,11 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// Whether the condition says all is well: every type True, except `Conflicted` False.
+    pub fn is_healthy(&self) -> bool {
+        self.status != (self.type_ == "Conflicted")
+    }
+
     pub(super) fn new(
         type_: &'static str,
         status: bool,
@@ -244,8 +249,8 @@ fn conflicted_status(
     let reason = conflict.reason.reason();
     let mut conditions = vec![
         Condition::new("Accepted", false, reason, CONFLICT_MESSAGE),
-        Condition::new("Programmed", false, reason, CONFLICT_MESSAGE),
         Condition::new("Conflicted", true, reason, CONFLICT_MESSAGE),
+        Condition::new("Programmed", false, reason, CONFLICT_MESSAGE),
     ];
     if !kinds_valid {
         conditions.push(Condition::new(
@@ -424,9 +429,4 @@ pub fn owner_text(owner: &ClassOwner<'_>) -> String {
             .to_string(),
         ClassOwner::Missing => "without a gatewayClassName".to_string(),
     }
-}
-
-/// Whether a resource kind carries a status Istio writes.
-pub fn has_status(kind: ResourceKind) -> bool {
-    kind.is_gateway_api() && kind != ResourceKind::ReferenceGrant
 }

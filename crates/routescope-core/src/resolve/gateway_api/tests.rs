@@ -712,3 +712,42 @@ fn service_and_unresolved_parents() {
         ),
     ]);
 }
+
+#[test]
+fn every_status_lists_its_conditions_in_istios_order() {
+    // Istio's `setConditions` walks its condition types sorted: the CLI and the page print
+    // the core's order as it is.
+    // A TCP listener on the HTTP listener's port conflicts with it (ProtocolConflict).
+    let conflict = BOOKINFO.replacen(
+        "        from: Same\n",
+        "        from: Same\n  - name: tcp\n    port: 80\n    protocol: TCP\n",
+        1,
+    );
+    let conflicted = mesh(&conflict);
+    assert!(statuses(&conflicted).iter().any(|o| matches!(&o.status,
+        Status::Listeners { listeners, .. } if listeners.iter().any(|l| l.conditions.iter()
+            .any(|c| c.type_ == "Conflicted" && c.status)))));
+    for object in statuses(&mesh(BOOKINFO))
+        .into_iter()
+        .chain(statuses(&conflicted))
+    {
+        let lists: Vec<Vec<&str>> = match &object.status {
+            Status::Listeners {
+                conditions,
+                listeners,
+            } => std::iter::once(conditions)
+                .chain(listeners.iter().map(|l| &l.conditions))
+                .map(|c| c.iter().map(|c| c.type_).collect())
+                .collect(),
+            Status::Parents(parents) | Status::Ancestors(parents) => parents
+                .iter()
+                .map(|p| p.conditions.iter().map(|c| c.type_).collect())
+                .collect(),
+            Status::Conditions(conditions) => vec![conditions.iter().map(|c| c.type_).collect()],
+            Status::Empty => Vec::new(),
+        };
+        for types in lists {
+            assert!(types.is_sorted(), "{types:?}");
+        }
+    }
+}
