@@ -309,8 +309,8 @@ spec:
             conditions,
             [
                 ("Accepted", false, "HostnameConflict", message),
-                ("Programmed", false, "HostnameConflict", message),
                 ("Conflicted", true, "HostnameConflict", message),
+                ("Programmed", false, "HostnameConflict", message),
             ]
         );
         assert_eq!(listeners[0].attached_routes, 0);
