@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use routescope_core::diagnostic::{Applicability, Severity};
 use routescope_core::{analyze, fix_all};
 
-use crate::{CheckArgs, CheckFormat, FailOn, github, input, output, read_or_exit, render, sarif};
+use crate::{
+    CheckArgs, CheckFormat, FailOn, github, gitlab, input, output, read_or_exit, render, sarif,
+};
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let sources = match read_or_exit(&args.paths) {
@@ -54,6 +56,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         CheckFormat::Json => render::json_report(&positions, diagnostics),
         CheckFormat::Sarif => sarif::report(&positions, diagnostics),
         CheckFormat::Github => github::report(&positions, diagnostics),
+        CheckFormat::Gitlab => gitlab::report(&positions, diagnostics),
         CheckFormat::Text if args.quiet => render::text_diagnostics(&positions, diagnostics),
         CheckFormat::Text => render::text_report(&positions, diagnostics),
     };

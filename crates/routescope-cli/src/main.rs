@@ -3,6 +3,7 @@
 mod check;
 mod explain_log;
 mod github;
+mod gitlab;
 mod input;
 mod manual;
 mod output;
@@ -123,8 +124,9 @@ struct CheckArgs {
     /// standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Output format: text, json, sarif (SARIF 2.1.0, for code scanning) or github (GitHub
-    /// Actions workflow commands, annotations in the job log and the pull request).
+    /// Output format: text, json, sarif (SARIF 2.1.0, for code scanning), github (GitHub
+    /// Actions workflow commands: annotations in the job log and the pull request) or gitlab
+    /// (a GitLab Code Quality report).
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     format: CheckFormat,
     /// Text format: print the diagnostics only, without the counts, so a clean input prints
@@ -196,6 +198,7 @@ enum CheckFormat {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
