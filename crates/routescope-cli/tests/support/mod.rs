@@ -29,8 +29,15 @@ spec:
 "#;
 
 pub fn routescope(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_routescope"))
+    routescope_with_env(args, stdin, &[])
+}
+
+/// The binary with `env` set on top of an environment without the colour variables, so a
+/// developer's `CLICOLOR_FORCE` does not colour the output the tests compare.
+pub fn routescope_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut child = binary()
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -57,4 +64,29 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
+}
+
+/// The built `routescope`, its environment cleared of the colour variables.
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_routescope"));
+    for variable in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        command.env_remove(variable);
+    }
+    command
+}
+
+/// The directory of the built `routescope`, for command lines that name it bare.
+pub fn binary_dir() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_routescope"))
+        .parent()
+        .expect("the binary is in a directory")
+}
+
+/// `PATH` with the built `routescope` first.
+pub fn path_with_binary() -> std::ffi::OsString {
+    let mut paths = vec![binary_dir().to_path_buf()];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).expect("PATH entries join")
 }
