@@ -51,7 +51,10 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check YAML files, directories (recursively, *.yaml and *.yml) or standard input (-).
+    /// Check YAML files (whatever their extension), directories (recursively, *.yaml and
+    /// *.yml) or standard input (-). Documents that are no Istio or Gateway API object
+    /// (Deployments, ConfigMaps, CI workflows) are skipped, so `helm template … | routescope
+    /// check -` works as it is.
     ///
     /// JSON output (--format json) is a stable contract: {"version": 1, "diagnostics": [{check,
     /// severity, message, istio_code, file, resource {kind, namespace, name}, span {start, end:

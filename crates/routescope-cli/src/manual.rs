@@ -20,7 +20,8 @@ pub fn completions(shell: Shell) -> ExitCode {
 /// `routescope man`: routescope(1) in roff on standard output, or with `--out-dir` that page
 /// and one per subcommand (routescope-check(1), …) written into a directory.
 pub fn man_pages(out_dir: Option<&Path>) -> ExitCode {
-    let command = Cli::command();
+    // As clap_mangen's generate_to has it: `help` gets no page of its own.
+    let command = Cli::command().disable_help_subcommand(true);
     match out_dir {
         Some(dir) => match clap_mangen::generate_to(command, dir) {
             Ok(()) => ExitCode::SUCCESS,
