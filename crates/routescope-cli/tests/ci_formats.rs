@@ -6,7 +6,9 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{GATEWAY_AND_VS, routescope, stderr, stdout, write};
+use support::{
+    GATEWAY_AND_VS, assert_valid_sarif, routescope, sarif_schema_validator, stderr, stdout, write,
+};
 
 fn examples_dir() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,25 +21,6 @@ fn json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!("{error}: {}{}", stdout(output), stderr(output));
     })
-}
-
-fn sarif_schema_validator() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the SARIF schema compiles")
-}
-
-fn assert_valid_sarif(log: &Value) {
-    let validator = sarif_schema_validator();
-    let errors: Vec<String> = validator
-        .iter_errors(log)
-        .map(|error| format!("{}: {error}", error.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "SARIF schema violations: {errors:#?}");
 }
 
 /// 1-based line and column in characters of byte `offset`, counted here independently.

@@ -90,3 +90,24 @@ pub fn path_with_binary() -> std::ffi::OsString {
     ));
     std::env::join_paths(paths).expect("PATH entries join")
 }
+
+/// The OASIS SARIF 2.1.0 schema (vendored in tests/schemas/), formats checked too.
+pub fn sarif_schema_validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+pub fn assert_valid_sarif(log: &serde_json::Value) {
+    let validator = sarif_schema_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema violations: {errors:#?}");
+}
