@@ -3,19 +3,11 @@
 
 mod support;
 
-use std::path::Path;
-
 use serde_json::Value;
 use support::{
-    GATEWAY_AND_VS, assert_valid_sarif, routescope, sarif_schema_validator, stderr, stdout, write,
+    GATEWAY_AND_VS, assert_valid_sarif, examples_dir, routescope, sarif_schema_validator, stderr,
+    stdout, write,
 };
-
-fn examples_dir() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .display()
-        .to_string()
-}
 
 fn json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {

@@ -192,6 +192,11 @@ fn help_documents_the_flags() {
         "--auto-mtls",
         "--mtls",
         "--complete",
+        "--quiet",
+        "--color",
+        "sarif",
+        "github",
+        "gitlab",
     ] {
         assert!(help.contains(flag), "{flag} not in --help");
     }

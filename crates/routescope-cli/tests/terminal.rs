@@ -8,16 +8,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use support::{
-    GATEWAY_AND_VS, binary, path_with_binary, routescope, routescope_with_env, stderr, stdout,
-    write,
+    GATEWAY_AND_VS, binary, examples_dir, path_with_binary, routescope, routescope_with_env,
+    stderr, stdout, write,
 };
-
-fn examples_dir() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .display()
-        .to_string()
-}
 
 /// Runs `args` with standard output a pipe whose reading end is already closed, so the first
 /// write fails with EPIPE whatever the timing.

@@ -111,3 +111,11 @@ pub fn assert_valid_sarif(log: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "SARIF schema violations: {errors:#?}");
 }
+
+/// The seed examples (`examples/`): each seed mistake broken, and fixed.
+pub fn examples_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .display()
+        .to_string()
+}
