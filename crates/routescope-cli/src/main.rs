@@ -52,9 +52,10 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check YAML files (whatever their extension), directories (recursively, *.yaml and
-    /// *.yml) or standard input (-). Documents that are no Istio or Gateway API object
-    /// (Deployments, ConfigMaps, CI workflows) are skipped, so `helm template … | routescope
-    /// check -` works as it is.
+    /// *.yml) or standard input (-).
+    ///
+    /// Documents that are no Istio or Gateway API object (Deployments, ConfigMaps, CI
+    /// workflows) are skipped, so `helm template … | routescope check -` works as it is.
     ///
     /// JSON output (--format json) is a stable contract: {"version": 1, "diagnostics": [{check,
     /// severity, message, istio_code, file, resource {kind, namespace, name}, span {start, end:
@@ -69,12 +70,16 @@ enum Command {
         /// A check id, as printed in brackets (`double-tls`).
         check: String,
     },
-    /// Print a completion script for a shell: `routescope completions bash > /etc/bash_completion.d/routescope`,
-    /// `routescope completions zsh > ~/.zfunc/_routescope`, `routescope completions fish >
-    /// ~/.config/fish/completions/routescope.fish`.
+    /// Print a shell completion script.
+    ///
+    /// `routescope completions bash > /etc/bash_completion.d/routescope`,
+    /// `routescope completions zsh > "${fpath[1]}/_routescope"`,
+    /// `routescope completions fish > ~/.config/fish/completions/routescope.fish`.
     Completions { shell: clap_complete::Shell },
-    /// Print the manual page routescope(1) in roff, generated from these definitions
-    /// (`routescope man | man -l -`).
+    /// Print the manual page routescope(1) in roff, generated from these definitions.
+    ///
+    /// `routescope man | man -l -` reads it; `routescope man --out-dir
+    /// /usr/local/share/man/man1` installs it with a page per subcommand.
     Man {
         /// Write routescope.1 and a page per subcommand (routescope-check.1, …) into this
         /// directory instead.
