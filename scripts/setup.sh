@@ -2,8 +2,9 @@
 # Installs what building and testing Routescope needs, skipping whatever is already there:
 # the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, cargo-fuzz 0.13.2
 # (the fuzz targets use nightly when rustup has it, else stable; see scripts/fuzz.sh), the npm packages
-# of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt, the xz decoder), xz, and with `--browser`
-# Debian's chromium and chromium-driver. Sourced by playground.sh and test.sh.
+# of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt, the xz decoder), xz, for the CLI
+# tests zsh, fish, man-db and pre-commit 4.7.0, and with `--browser` Debian's chromium and
+# chromium-driver. Sourced by playground.sh and test.sh.
 set -euo pipefail
 
 need_browser=false
@@ -37,6 +38,21 @@ if ! command -v xz >/dev/null; then
   say "installing xz-utils"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils
+fi
+# The CLI tests parse the completion scripts with zsh and fish, render the manual pages with
+# man, and run the pre-commit hook with pre-commit 4.7.0 (PyPI).
+missing_cli_tools=()
+command -v zsh >/dev/null || missing_cli_tools+=(zsh)
+command -v fish >/dev/null || missing_cli_tools+=(fish)
+command -v man >/dev/null || missing_cli_tools+=(man-db)
+if [ ${#missing_cli_tools[@]} -gt 0 ]; then
+  say "installing ${missing_cli_tools[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_cli_tools[@]}"
+fi
+if ! pre-commit --version 2>/dev/null | grep -q '4.7.0'; then
+  say "installing pre-commit 4.7.0"
+  python3 -m pip install --quiet pre-commit==4.7.0
 fi
 # trunk picks the first wasm-opt on PATH: npm's binaryen 132 (Debian's 108 breaks the wasm).
 export PATH="$PWD/js/node_modules/.bin:$PATH"

@@ -1,59 +1,10 @@
 //! The `routescope` binary as CI pipelines use it: output formats, fixes, exit codes.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-const GATEWAY_AND_VS: &str = r#"apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: shop # café ☕
-spec:
-  hosts: ["shop.example.com"]
-  gateways: [public]
-  http:
-  - route:
-    - destination: {host: shop}
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: istio-system}
-spec:
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["shop.example.com"]
-"#;
-
-fn routescope(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_routescope"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut pipe = child.stdin.take().unwrap();
-    // A program that refuses its arguments may exit before reading its input: a broken pipe
-    // here is not a failure, its exit code and output say what happened.
-    let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
+use support::{GATEWAY_AND_VS, routescope, stderr, stdout, write};
 
 #[test]
 fn text_output_looks_like_rustc() {
@@ -241,6 +192,11 @@ fn help_documents_the_flags() {
         "--auto-mtls",
         "--mtls",
         "--complete",
+        "--quiet",
+        "--color",
+        "sarif",
+        "github",
+        "gitlab",
     ] {
         assert!(help.contains(flag), "{flag} not in --help");
     }
