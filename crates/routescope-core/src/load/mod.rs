@@ -433,7 +433,7 @@ impl Reader<'_> {
         if entry
             .value
             .as_scalar()
-            .is_some_and(|s| s.plain && s.text == "...")
+            .is_some_and(|s| s.plain && &*s.text == "...")
         {
             // Documentation snippets elide what does not matter with `...`; people paste them.
             self.diagnostics.push(Diagnostic::new(
@@ -911,7 +911,7 @@ fn scalar_text(node: &Node) -> Result<String, String> {
 fn plain_text(node: &Node) -> Option<&str> {
     node.as_scalar()
         .filter(|scalar| scalar.plain)
-        .map(|scalar| scalar.text.as_str())
+        .map(|scalar| &*scalar.text)
 }
 
 fn string_pairs(node: &Node) -> Vec<(String, String)> {
