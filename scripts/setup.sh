@@ -3,8 +3,9 @@
 # the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, cargo-fuzz 0.13.2
 # (the fuzz targets use nightly when rustup has it, else stable; see scripts/fuzz.sh), the npm packages
 # of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt, the xz decoder), xz, for the CLI
-# tests zsh, fish, man-db and pre-commit 4.7.0, and with `--browser` Debian's chromium and
-# chromium-driver. Sourced by playground.sh and test.sh.
+# tests zsh, fish, man-db and pre-commit 4.7.0, for the language server's end-to-end test Debian's
+# neovim, and with `--browser` Debian's chromium and chromium-driver. Sourced by playground.sh and
+# test.sh.
 set -euo pipefail
 
 need_browser=false
@@ -40,11 +41,13 @@ if ! command -v xz >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils
 fi
 # The CLI tests parse the completion scripts with zsh and fish, render the manual pages with
-# man, and run the pre-commit hook with pre-commit 4.7.0 (PyPI).
+# man, and run the pre-commit hook with pre-commit 4.7.0 (PyPI); the language server's
+# end-to-end test (crates/routescope-lsp/tests/neovim.rs) drives Debian's Neovim.
 missing_cli_tools=()
 command -v zsh >/dev/null || missing_cli_tools+=(zsh)
 command -v fish >/dev/null || missing_cli_tools+=(fish)
 command -v man >/dev/null || missing_cli_tools+=(man-db)
+[ -x /usr/bin/nvim ] || missing_cli_tools+=(neovim)
 if [ ${#missing_cli_tools[@]} -gt 0 ]; then
   say "installing ${missing_cli_tools[*]}"
   apt-get update -qq
