@@ -75,7 +75,9 @@ fn run(routescope: &str, dir: &Path) {
     input.flush().unwrap();
     loop {
         match Message::read(&mut output).unwrap() {
-            Some(Message::Notification(n)) if n.method == "textDocument/publishDiagnostics" => break,
+            Some(Message::Notification(n)) if n.method == "textDocument/publishDiagnostics" => {
+                break;
+            }
             Some(_) => {}
             None => panic!("the server closed before publishing diagnostics"),
         }
@@ -88,5 +90,8 @@ fn run(routescope: &str, dir: &Path) {
     drop(input);
     while let Ok(Some(_)) = Message::read(&mut output) {}
     assert!(server.wait().unwrap().success(), "the server exits cleanly");
-    println!("{:.1} ms from initialize to the first diagnostics", elapsed.as_secs_f64() * 1000.0);
+    println!(
+        "{:.1} ms from initialize to the first diagnostics",
+        elapsed.as_secs_f64() * 1000.0
+    );
 }

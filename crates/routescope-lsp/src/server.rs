@@ -7,8 +7,9 @@ use std::error::Error;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
-    DidOpenTextDocument, Notification as _, PublishDiagnostics, ShowMessage,
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles,
+    DidChangeWorkspaceFolders, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{
     CodeActionRequest, DocumentSymbolRequest, GotoDefinition, HoverRequest, Request as _,
@@ -83,6 +84,13 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, fix_all_kind()]),
             ..CodeActionOptions::default()
         })),
+        workspace: Some(lsp_types::WorkspaceServerCapabilities {
+            workspace_folders: Some(lsp_types::WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -222,6 +230,23 @@ impl Server<'_> {
                         if let Ok(path) = change.uri.to_file_path() {
                             self.workspace.read_from_disk(&path);
                         }
+                    }
+                }
+            }
+            DidChangeWorkspaceFolders::METHOD => {
+                if let Ok(params) =
+                    serde_json::from_value::<lsp_types::DidChangeWorkspaceFoldersParams>(params)
+                {
+                    let paths = |folders: Vec<lsp_types::WorkspaceFolder>| {
+                        folders
+                            .into_iter()
+                            .filter_map(|f| f.uri.to_file_path().ok())
+                    };
+                    for path in paths(params.event.removed) {
+                        self.workspace.remove_folder(&path);
+                    }
+                    for path in paths(params.event.added) {
+                        self.workspace.add_folder(&path);
                     }
                 }
             }

@@ -56,7 +56,9 @@ impl Settings {
                             MtlsMode::parse(mode).expect("an mTLS mode")
                         }
                         _ => {
-                            return Err(format!("`mtls` must be strict or permissive, not {value}"));
+                            return Err(format!(
+                                "`mtls` must be strict or permissive, not {value}"
+                            ));
                         }
                     }
                 }

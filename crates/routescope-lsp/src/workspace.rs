@@ -88,6 +88,17 @@ impl Workspace {
         }
     }
 
+    /// Forgets the files below `folder` that the editor does not have open.
+    pub fn remove_folder(&mut self, folder: &Path) {
+        self.documents.retain(|url, document| {
+            document.open
+                || url
+                    .to_file_path()
+                    .is_ok_and(|path| !path.starts_with(folder))
+        });
+        self.dirty = true;
+    }
+
     /// Takes the file at `path` as it is on disk (unless the editor has it open), or drops it
     /// when it is gone or unreadable.
     pub fn read_from_disk(&mut self, path: &Path) {

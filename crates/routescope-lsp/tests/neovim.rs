@@ -13,17 +13,7 @@ use std::time::{Duration, Instant};
 
 const SERVE: &str = "ROUTESCOPE_LSP_SERVE";
 
-const GATEWAY: &str = "apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata:
-  name: public
-  namespace: istio-system
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [\"*\"]
-";
+const GATEWAY: &str = include_str!("fixtures/gateway.yaml");
 
 const ROUTE: &str = "apiVersion: networking.istio.io/v1
 kind: VirtualService

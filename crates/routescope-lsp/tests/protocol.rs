@@ -7,17 +7,8 @@ mod support;
 use serde_json::{Value, json};
 use support::{Client, apply, character, position_of, url};
 
-const GATEWAY: &str = "apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata:
-  name: public
-  namespace: istio-system
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [\"*\"]
-";
+/// The Gateway `istio-system/public`, one HTTP server for every host.
+const GATEWAY: &str = include_str!("fixtures/gateway.yaml");
 
 /// Bound to `public` in its own namespace, where there is none: unknown-gateway, with the safe
 /// fix `istio-system/public`. The comment puts non-ASCII text (a surrogate pair in UTF-16)
@@ -438,5 +429,33 @@ fn settings_come_from_initialization_options_and_configuration_changes() {
         2,
         "a warning on complete input"
     );
+    client.shutdown();
+}
+
+#[test]
+fn workspace_folders_added_and_removed_join_and_leave_the_mesh() {
+    let (dir, _, route) = workspace();
+    let gateways = tempfile::tempdir().unwrap();
+    std::fs::remove_file(dir.path().join("gateway.yaml")).unwrap();
+    let moved = GATEWAY.replace("namespace: istio-system", "namespace: default");
+    std::fs::write(gateways.path().join("gateway.yaml"), moved).unwrap();
+    let mut client = Client::start(json!({}), Some(dir.path()), Value::Null);
+    unknown_gateway(&client.diagnostics_for(&route));
+    let folder = json!([{"uri": url(gateways.path()), "name": "gateways"}]);
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": folder, "removed": []}}),
+    );
+    let now = client.diagnostics_for(&route);
+    assert!(
+        now.iter()
+            .all(|d| !d["message"].as_str().unwrap().contains("default/public")),
+        "the Gateway of the added folder resolves it: {now:#?}"
+    );
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": folder}}),
+    );
+    unknown_gateway(&client.diagnostics_for(&route));
     client.shutdown();
 }

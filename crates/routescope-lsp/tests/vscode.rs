@@ -23,7 +23,12 @@ fn the_extension_packs_into_a_vsix_with_its_language_client() {
     let out = tempfile::tempdir().unwrap();
     let vsix = out.path().join("routescope.vsix");
     let packed = Command::new(&vsce)
-        .args(["package", "--allow-missing-repository", "--skip-license", "--out"])
+        .args([
+            "package",
+            "--allow-missing-repository",
+            "--skip-license",
+            "--out",
+        ])
         .arg(&vsix)
         .current_dir(&extension)
         .output()
