@@ -73,7 +73,15 @@ pub fn code_actions(
         }
     }
     let kind = fix_all_kind();
+    // `fix_all` analyses the workspace again, round after round: only when there is a fix.
+    let has_safe_fix = analysed.analysis.diagnostics.iter().any(|d| {
+        d.span.file == file
+            && d.fixes
+                .iter()
+                .any(|f| f.applicability == Applicability::Safe)
+    });
     if wants(&kind)
+        && has_safe_fix
         && let Some(edit) = fix_all_edit(analysed, settings, file)
     {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {

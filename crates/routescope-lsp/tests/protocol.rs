@@ -459,3 +459,60 @@ fn workspace_folders_added_and_removed_join_and_leave_the_mesh() {
     unknown_gateway(&client.diagnostics_for(&route));
     client.shutdown();
 }
+
+#[test]
+fn gateway_api_references_resolve_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: wéb
+    port: 80
+    protocol: HTTP
+";
+    let route = "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: store # ☕
+spec:
+  parentRefs:
+  - name: edge
+  rules:
+  - backendRefs:
+    - name: missing
+      port: 80
+";
+    std::fs::write(dir.path().join("gateway.yaml"), gateway).unwrap();
+    std::fs::write(dir.path().join("route.yaml"), route).unwrap();
+    let route_uri = url(&dir.path().join("route.yaml"));
+    let gateway_uri = url(&dir.path().join("gateway.yaml"));
+    let mut client = Client::start(json!({}), Some(dir.path()), Value::Null);
+    let at = |needle: &str| json!({"textDocument": {"uri": route_uri}, "position": position_of(route, needle, "utf-16")});
+    let listener = position_of(gateway, "wéb", "utf-16");
+    assert_eq!(
+        client.request("textDocument/definition", at("edge")),
+        json!([{"uri": gateway_uri, "range": {"start": listener,
+               "end": {"line": listener["line"], "character": listener["character"].as_u64().unwrap() + 3}}}])
+    );
+    let hover = client.request("textDocument/hover", at("edge"));
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("Gateway default/edge, listeners wéb accept the route"),
+        "{hover:#?}"
+    );
+    let backend = client.request("textDocument/hover", at("missing"));
+    assert!(
+        backend["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("backend(missing.default.svc.cluster.local) not found"),
+        "{backend:#?}"
+    );
+    client.shutdown();
+}
