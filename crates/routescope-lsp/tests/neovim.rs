@@ -15,17 +15,9 @@ const SERVE: &str = "ROUTESCOPE_LSP_SERVE";
 
 const GATEWAY: &str = include_str!("fixtures/gateway.yaml");
 
-const ROUTE: &str = "apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: shop # café ☕
-spec:
-  hosts: [shop.example.com]
-  gateways: [public]
-  http:
-  - route:
-    - destination: {host: shop}
-";
+/// Bound to `public` in its own namespace, and to a gateway named with non-ASCII characters
+/// before it on the line: the fix's range crosses Neovim's UTF-16 ⇄ byte conversions.
+const ROUTE: &str = include_str!("fixtures/route.yaml");
 
 fn main() {
     if std::env::var_os(SERVE).is_some() {
@@ -93,7 +85,7 @@ fn neovim_applies_the_quick_fix_and_the_file_on_disk_is_fixed() {
     let fixed = std::fs::read_to_string(&route).unwrap();
     assert_eq!(
         fixed,
-        ROUTE.replace("[public]", "[istio-system/public]"),
+        ROUTE.replace("public]", "istio-system/public]"),
         "the file on disk"
     );
 }

@@ -13,17 +13,7 @@ const GATEWAY: &str = include_str!("fixtures/gateway.yaml");
 /// Bound to `public` in its own namespace, where there is none: unknown-gateway, with the safe
 /// fix `istio-system/public`. The comment puts non-ASCII text (a surrogate pair in UTF-16)
 /// before the mistake on its line.
-const ROUTE: &str = "apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: shop # café ☕
-spec:
-  hosts: [shop.example.com]
-  gateways: [\"😀é\", public]
-  http:
-  - route:
-    - destination: {host: shop}
-";
+const ROUTE: &str = include_str!("fixtures/route.yaml");
 
 fn workspace() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,6 @@
 -- Drives Neovim's own LSP client as a person would, for tests/neovim.rs: set up Routescope
 -- with the repository's editors/neovim config, open the file, wait for its diagnostics, apply
--- the preferred quick fix of the unknown-gateway one, write the file and quit. Any failure
+-- the preferred quick fix of the unknown-gateway one on `public`, write the file and quit. Any failure
 -- ends Neovim with a non-zero status and says why on standard error.
 local function fail(message)
   io.stderr:write("neovim driver: " .. message .. "\n")
@@ -20,7 +20,7 @@ local ok, err = pcall(function()
   local found
   local arrived = vim.wait(30000, function()
     for _, diagnostic in ipairs(vim.diagnostic.get(buffer)) do
-      if lsp_code(diagnostic) == "unknown-gateway" then
+      if lsp_code(diagnostic) == "unknown-gateway" and diagnostic.message:find("default/public", 1, true) then
         found = diagnostic
         return true
       end
@@ -28,7 +28,7 @@ local ok, err = pcall(function()
     return false
   end, 50)
   if not arrived then
-    return fail("no unknown-gateway diagnostic arrived; got " .. vim.inspect(vim.diagnostic.get(buffer)))
+    return fail("no unknown-gateway diagnostic for default/public arrived; got " .. vim.inspect(vim.diagnostic.get(buffer)))
   end
   io.stderr:write("neovim driver: diagnostic " .. found.message .. "\n")
 
