@@ -124,9 +124,11 @@ enum Command {
     /// sectionName?, port?}, controllerName, conditions}], BackendTLSPolicy `ancestors`
     /// [{ancestorRef, controllerName, conditions}]; `{}` where Istio writes none.
     Status(status::StatusArgs),
-    /// Run the language server for editors (LSP 3.17 over standard input and output): the
-    /// workspace's Istio and Gateway API YAML checked as one mesh, with fixes as code actions,
-    /// hover and go to definition. Settings come from the editor (see the README's "Editors").
+    /// Run the language server for editors (LSP 3.17 over standard input and output).
+    ///
+    /// The workspace's Istio and Gateway API YAML is checked as one mesh, with fixes as code
+    /// actions, hover and go to definition. Settings come from the editor (see the README's
+    /// "Editors").
     Lsp,
 }
 
