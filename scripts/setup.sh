@@ -3,7 +3,8 @@
 # the wasm32 target, clippy/rustfmt, trunk 0.21.14, wasm-bindgen-cli 0.2.130, cargo-fuzz 0.13.2
 # (the fuzz targets use nightly when rustup has it, else stable; see scripts/fuzz.sh), the npm packages
 # of the editor bridge (CodeMirror 6, esbuild, binaryen's wasm-opt, the xz decoder), xz, for the CLI
-# tests zsh, fish, man-db and pre-commit 4.7.0, and with `--browser` Debian's chromium and
+# tests zsh, fish, man-db and pre-commit 4.7.0, for the language server's editor tests Debian's
+# neovim and the VS Code extension's npm packages, and with `--browser` Debian's chromium and
 # chromium-driver. Sourced by playground.sh and test.sh.
 set -euo pipefail
 
@@ -33,6 +34,10 @@ if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_m
   say "installing the editor's npm packages"
   (cd js && npm ci --no-audit --no-fund)
 fi
+if [ ! -x editors/vscode/node_modules/.bin/vsce ] || [ editors/vscode/package-lock.json -nt editors/vscode/node_modules/.package-lock.json ]; then
+  say "installing the VS Code extension's npm packages (vscode-languageclient, @vscode/vsce)"
+  (cd editors/vscode && npm ci --no-audit --no-fund)
+fi
 # js/pack-wasm.mjs packs the wasm with xz (Debian's xz-utils, present on most images).
 if ! command -v xz >/dev/null; then
   say "installing xz-utils"
@@ -40,11 +45,13 @@ if ! command -v xz >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils
 fi
 # The CLI tests parse the completion scripts with zsh and fish, render the manual pages with
-# man, and run the pre-commit hook with pre-commit 4.7.0 (PyPI).
+# man, and run the pre-commit hook with pre-commit 4.7.0 (PyPI); the language server's
+# end-to-end test (crates/routescope-lsp/tests/neovim.rs) drives Debian's Neovim.
 missing_cli_tools=()
 command -v zsh >/dev/null || missing_cli_tools+=(zsh)
 command -v fish >/dev/null || missing_cli_tools+=(fish)
 command -v man >/dev/null || missing_cli_tools+=(man-db)
+[ -x /usr/bin/nvim ] || missing_cli_tools+=(neovim)
 if [ ${#missing_cli_tools[@]} -gt 0 ]; then
   say "installing ${missing_cli_tools[*]}"
   apt-get update -qq

@@ -129,6 +129,12 @@ enum Command {
     /// sectionName?, port?}, controllerName, conditions}], BackendTLSPolicy `ancestors`
     /// [{ancestorRef, controllerName, conditions}]; `{}` where Istio writes none.
     Status(status::StatusArgs),
+    /// Run the language server for editors (LSP 3.17 over standard input and output).
+    ///
+    /// The workspace's Istio and Gateway API YAML is checked as one mesh, with fixes as code
+    /// actions, hover and go to definition. Settings come from the editor (see the README's
+    /// "Editors").
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -262,6 +268,13 @@ fn main() -> ExitCode {
         Command::Trace(args) => traffic::run_trace(args),
         Command::ExplainLog(args) => explain_log::run(args),
         Command::Status(args) => status::run(args),
+        Command::Lsp => match routescope_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("routescope lsp: {error}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
