@@ -749,7 +749,7 @@ fn status_input_errors_exit_2() {
 /// diagnostics, and after shutdown and exit the server ends with status 0.
 #[test]
 fn lsp_subcommand_serves_the_language_server_protocol() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
 
     fn send(to: &mut impl Write, body: &str) {
