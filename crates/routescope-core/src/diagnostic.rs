@@ -309,6 +309,28 @@ pub fn merge_fixes<'f>(file: FileId, fixes: impl IntoIterator<Item = &'f Fix>) -
     accepted
 }
 
+/// Where `span` of a text lies after `edits` are applied to it: edits before it move it, edits
+/// inside it grow or shrink it (an edit that overlaps one of its ends moves that end to the
+/// edit's end).
+pub fn shifted_by(span: Span, edits: &[Edit]) -> Span {
+    let moved = |offset: u32, at_end: bool| -> u32 {
+        let mut delta: i64 = 0;
+        for edit in edits.iter().filter(|edit| edit.span.file == span.file) {
+            let replaced = (edit.span.end - edit.span.start) as i64;
+            let before = edit.span.end < offset || (edit.span.end == offset && at_end);
+            if before {
+                delta += edit.replacement.len() as i64 - replaced;
+            }
+        }
+        (offset as i64 + delta).max(0) as u32
+    };
+    Span {
+        file: span.file,
+        start: moved(span.start, false),
+        end: moved(span.end, true),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,6 +234,19 @@ impl ResourceKind {
     }
 }
 
+/// A document naming a Kubernetes object that Routescope does not analyse (another kind, an
+/// API group or version it does not read, no `apiVersion`): kept so that a summary can say
+/// what was not read, and `unknown-kind` can tell a misspelling from a kind of another tool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedObject {
+    pub span: Span,
+    pub api_version: Option<Field<String>>,
+    pub kind: Field<String>,
+    /// The document's top-level keys as written (`xapiVersion` where `apiVersion` was meant),
+    /// each with its value when that is a scalar.
+    pub keys: Vec<(Spanned<String>, Option<String>)>,
+}
+
 /// One Istio (or Kubernetes Service) resource of the input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {

@@ -42,6 +42,7 @@ mod tls_origination_without_ca;
 mod tls_route_behind_terminating_gateway;
 mod tls_route_sni;
 mod unknown_gateway;
+mod unknown_kind;
 mod unknown_subset;
 mod unreachable_http_rule;
 mod unused_subset_policy;
@@ -170,6 +171,7 @@ static REGISTRY: &[&Check] = &[
     &tls_route_behind_terminating_gateway::CHECK,
     &tls_route_sni::CHECK,
     &unknown_gateway::CHECK,
+    &unknown_kind::CHECK,
     &unknown_subset::CHECK,
     &unreachable_http_rule::CHECK,
     &unused_subset_policy::CHECK,

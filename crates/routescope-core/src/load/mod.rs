@@ -22,12 +22,15 @@ pub const INVALID_FIELD: &str = "invalid-field";
 pub struct Loaded {
     pub resources: Vec<Resource>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The objects of kinds (or API groups and versions) that are not analysed.
+    pub skipped: Vec<SkippedObject>,
 }
 
 impl Loaded {
     fn extend(&mut self, other: Loaded) {
         self.resources.extend(other.resources);
         self.diagnostics.extend(other.diagnostics);
+        self.skipped.extend(other.skipped);
     }
 }
 
@@ -65,6 +68,7 @@ struct Built {
     /// How many resources it gave, in the order `load` returned them.
     resources: usize,
     diagnostics: Vec<Diagnostic>,
+    skipped: Vec<SkippedObject>,
 }
 
 impl DocumentCache {
@@ -141,15 +145,18 @@ pub fn load_cached(
                     default_namespace: default_namespace.to_string(),
                     resources: loaded.resources.len(),
                     diagnostics: loaded.diagnostics,
+                    skipped: loaded.skipped,
                 };
                 (built, loaded.resources)
             }
         };
         let diagnostics = built.diagnostics.clone();
+        let skipped = built.skipped.clone();
         cache.last.push(built);
         Loaded {
             resources,
             diagnostics,
+            skipped,
         }
     })
 }
@@ -176,6 +183,7 @@ fn load_with(
                      (16 MiB); nothing was analysed"
                 ),
             )],
+            skipped: Vec::new(),
         };
     }
     let mut loaded = Loaded::default();
@@ -224,6 +232,7 @@ fn build_document(parsed: Parsed, text: &str, file: FileId, default_namespace: &
     let mut reader = Reader {
         text,
         diagnostics: Vec::new(),
+        skipped: Vec::new(),
     };
     let mut resources = Vec::new();
     match parsed {
@@ -242,6 +251,7 @@ fn build_document(parsed: Parsed, text: &str, file: FileId, default_namespace: &
     Loaded {
         resources,
         diagnostics: reader.diagnostics,
+        skipped: reader.skipped,
     }
 }
 
@@ -249,6 +259,7 @@ struct Reader<'t> {
     /// The text of the file being read.
     text: &'t str,
     diagnostics: Vec<Diagnostic>,
+    skipped: Vec<SkippedObject>,
 }
 
 enum Group {
@@ -342,7 +353,15 @@ impl Reader<'_> {
             (Group::GatewayApi, "ReferenceGrant") => ResourceKind::ReferenceGrant,
             (Group::GatewayApi, "BackendTLSPolicy") => ResourceKind::BackendTlsPolicy,
             // Kinds (and API groups) we do not analyse.
-            _ => return,
+            _ => {
+                self.skipped.push(SkippedObject {
+                    span: root.span,
+                    api_version,
+                    kind,
+                    keys: top_level_keys(&root),
+                });
+                return;
+            }
         };
         let metadata = self.mapping(&root, "metadata");
         let name = metadata.and_then(|m| self.string(m.value, "name"));
@@ -899,6 +918,20 @@ impl Reader<'_> {
             .unwrap_or_default();
         Service { ports }
     }
+}
+
+fn top_level_keys(root: &Node) -> Vec<(Spanned<String>, Option<String>)> {
+    root.as_mapping()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| {
+            let key = Spanned {
+                value: entry.key.as_str()?.to_string(),
+                span: entry.key.span,
+            };
+            Some((key, entry.value.as_str().map(str::to_string)))
+        })
+        .collect()
 }
 
 fn scalar_text(node: &Node) -> Result<String, String> {

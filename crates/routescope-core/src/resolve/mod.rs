@@ -26,6 +26,8 @@ pub struct Mesh {
     pub sources: Sources,
     pub settings: MeshSettings,
     pub resources: Vec<Resource>,
+    /// The objects of the input that are not analysed (other kinds, groups or versions).
+    pub skipped: Vec<SkippedObject>,
     /// (namespace, name) → index of the Gateway.
     gateways: HashMap<(String, String), usize>,
     /// Gateway name → namespaces that have one, for "did you mean" hints.
@@ -97,6 +99,7 @@ impl Mesh {
             sources,
             settings,
             resources,
+            skipped: Vec::new(),
             gateways: HashMap::new(),
             gateway_namespaces: HashMap::new(),
             destination_rules: HashMap::new(),
