@@ -72,7 +72,7 @@ spec:
 /// The kinds of each group and the versions served, from the CRDs (Istio 1.31's
 /// `customresourcedefinitions.gen.yaml`, Gateway API v1.6.1 standard and experimental). The
 /// core group lists its kinds; its only version is `v1`.
-const GROUPS: &[(&str, &[(&str, &[&str])])] = &[
+const GROUPS: &[(&str, &[KindVersions])] = &[
     (
         "networking.istio.io",
         &[
@@ -143,13 +143,16 @@ const GROUPS: &[(&str, &[(&str, &[&str])])] = &[
     ),
 ];
 
+/// A kind and the versions its group serves it at.
+type KindVersions = (&'static str, &'static [&'static str]);
+
 const ISTIO_STABLE: &[&str] = &["v1", "v1beta1", "v1alpha3"];
 const CORE: &[&str] = &["v1"];
 /// The loader reads the Gateway API kinds it analyses at every version; `gateway-api-version`
 /// judges those.
 const GATEWAY_API_ANY: &[&str] = &[];
 
-fn kinds_of(group: &str) -> Option<&'static [(&'static str, &'static [&'static str])]> {
+fn kinds_of(group: &str) -> Option<&'static [KindVersions]> {
     GROUPS
         .iter()
         .find(|(name, _)| *name == group)
