@@ -58,7 +58,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
         CheckFormat::Github => github::report(&positions, diagnostics),
         CheckFormat::Gitlab => gitlab::report(&positions, diagnostics),
         CheckFormat::Text if args.quiet => render::text_diagnostics(&positions, diagnostics),
-        CheckFormat::Text => render::text_report(&positions, diagnostics),
+        CheckFormat::Text => {
+            render::text_report(&positions, diagnostics, &analysis.mesh.inventory())
+        }
     };
     // With --fix the corrected YAML owns standard output.
     if args.fix && !args.write {

@@ -102,10 +102,16 @@ pub fn diagnostic_json(positions: &Positions, d: &Diagnostic) -> Value {
     })
 }
 
-/// rustc-style text: each diagnostic (see [`write_diagnostic`]), then the counts.
-pub fn text_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
+/// rustc-style text: each diagnostic (see [`write_diagnostic`]), then the counts and what was
+/// read (so a clean report of input that was not analysed does not read as an all-clear).
+pub fn text_report(
+    positions: &Positions,
+    diagnostics: &[Diagnostic],
+    inventory: &routescope_core::resolve::Inventory,
+) -> String {
     let mut out = text_diagnostics(positions, diagnostics);
     let _ = writeln!(out, "{}", Counts::of(diagnostics));
+    let _ = writeln!(out, "{}", inventory.summary());
     out
 }
 

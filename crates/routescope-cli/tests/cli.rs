@@ -17,7 +17,10 @@ fn text_output_looks_like_rustc() {
         "warning[unknown-gateway]: VirtualService default/shop is bound to Gateway default/public, which is not in the input; a Gateway `public` exists in namespace istio-system (a bare name resolves in the VirtualService's namespace, default) (IST0101)\n --> {file}:7:14\n  |\n7 |   gateways: [public]\n  |              ^^^^^^\n  = fix (safe): Refer to `istio-system/public`\n"
     );
     assert!(text.starts_with(&expected_head), "{text}");
-    assert!(text.ends_with("0 errors, 1 warning, 0 infos\n"), "{text}");
+    assert!(
+        text.ends_with("0 errors, 1 warning, 0 infos\nread 1 VirtualService, 1 Gateway\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -189,7 +189,10 @@ fn quiet_prints_only_the_diagnostics_and_nothing_when_clean() {
     let quiet = routescope(&["check", "--quiet", "-"], Some(GATEWAY_AND_VS));
     assert_eq!(quiet.status.code(), Some(1));
     assert_eq!(
-        format!("{}0 errors, 1 warning, 0 infos\n", stdout(&quiet)),
+        format!(
+            "{}0 errors, 1 warning, 0 infos\nread 1 VirtualService, 1 Gateway\n",
+            stdout(&quiet)
+        ),
         full
     );
     let fixed = GATEWAY_AND_VS.replace("[public]", "[istio-system/public]");

@@ -13,6 +13,8 @@ use crate::source::{Sources, Span};
 use crate::yaml::Node;
 
 pub mod gateway_api;
+mod inventory;
+pub use inventory::Inventory;
 mod reference;
 mod servers;
 mod tls;
