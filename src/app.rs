@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use routescope_core::checks;
 use routescope_core::diagnostic::{Applicability, Counts, Severity, counted};
 use routescope_core::model::{MtlsMode, Named};
+use routescope_core::resolve::Inventory;
 use routescope_core::settings::{MeshSettings, is_namespace};
 use routescope_core::share;
 use wasm_bindgen::JsCast;
@@ -499,6 +500,10 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
         ui.revision.track();
         ui.session.with_value(Session::unhealthy_status_count)
     });
+    let inventory = Memo::new(move |_| {
+        ui.revision.track();
+        ui.session.with_value(Session::inventory)
+    });
     let selected = RwSignal::new(0usize);
     let on_key = move |event: web_sys::KeyboardEvent| {
         let count = problems.with(Vec::len);
@@ -522,7 +527,14 @@ fn ProblemsPanel(ui: Ui) -> impl IntoView {
     };
     view! {
         <section class="panel problems" aria-label="Problems">
+            <p class="inventory">{move || sentence_case(&inventory.with(Inventory::summary))}</p>
             {move || problems.with(Vec::is_empty).then(|| match unhealthy.get() {
+                // Nothing analysed is no all-clear.
+                _ if inventory.with(|i| i.read.is_empty()) => view! {
+                    <p class="empty status-warning">
+                        "Nothing to check: no Istio or Gateway API resource was read. Paste Gateway, VirtualService, DestinationRule, HTTPRoute… YAML, or open one of the Examples."
+                    </p>
+                }.into_any(),
                 0 => view! { <p class="empty">"No problems found. ✔"</p> }.into_any(),
                 count => view! {
                     <p class="empty status-warning">
@@ -792,4 +804,13 @@ fn FixDialog(ui: Ui) -> impl IntoView {
             }
         })}
     }
+}
+
+/// `read 1 Gateway` → `Read 1 Gateway`: the core's summary lines start lower-case, as the
+/// CLI's report does.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

@@ -5,6 +5,7 @@
 use routescope_core::access_log::{self, Explanation, ParseError};
 use routescope_core::diagnostic::{Applicability, Counts, Diagnostic, Fix, Severity};
 use routescope_core::load::DocumentCache;
+use routescope_core::resolve::Inventory;
 use routescope_core::settings::MeshSettings;
 use routescope_core::source::{FileId, LineIndex, Sources, Utf16Map};
 use routescope_core::topology::{self, TrafficGraph};
@@ -117,6 +118,11 @@ impl Session {
 
     pub fn counts(&self) -> Counts {
         Counts::of(self.diagnostics())
+    }
+
+    /// What the input held: the kinds read and those not read.
+    pub fn inventory(&self) -> Inventory {
+        self.analysis.mesh.inventory()
     }
 
     /// The editor (UTF-16) range of a byte range.
