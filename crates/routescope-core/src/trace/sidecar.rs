@@ -1,0 +1,132 @@
+//! The tracer at a pod's sidecar: the outbound listener of the port called, the
+//! VirtualServices of the mesh for the host, else the default route to the host as addressed.
+
+use super::{End, Outcome, Step, Tracer, sni_verdict};
+use crate::model::Protocol;
+use crate::resolve::{Fqdn, RouteKind, fqdn, host_covers};
+use crate::topology::{Matches, NodeKey, Stage, rules};
+
+impl Tracer<'_, '_> {
+    pub(super) fn start_at_pod(&mut self, namespace: &str) -> End {
+        let url = &self.request.url;
+        let mesh = self.mesh;
+        let declared = mesh
+            .declared_ports(&url.host, namespace)
+            .into_iter()
+            .find(|declared| declared.number == url.port);
+        let protocol = declared.as_ref().and_then(|declared| declared.protocol);
+        let speaks = if self.request.client_tls {
+            "TLS"
+        } else {
+            "plaintext"
+        };
+        self.step_with_wire(
+            Stage::Client,
+            format!(
+                "A pod in namespace {namespace} sends {speaks} to {}:{}.",
+                url.host, url.port
+            ),
+            Some(NodeKey::MeshClient.text()),
+            self.client_wire(),
+        );
+        let listener_port = mesh.is_declared(&url.host, namespace).then_some(url.port);
+        let declared_as = match (&declared, protocol) {
+            (Some(declared), Some(protocol)) => {
+                format!(
+                    "{} declares port {} as {protocol}",
+                    declared.resource.label(),
+                    url.port
+                )
+            }
+            (Some(declared), None) => format!(
+                "{} declares port {} without a protocol",
+                declared.resource.label(),
+                url.port
+            ),
+            (None, _) => format!("the input declares no port {} for {}", url.port, url.host),
+        };
+        self.steps.push(Step {
+            stage: Stage::Listener,
+            text: format!(
+                "The sidecar's outbound listener on port {} takes it: {declared_as}.",
+                url.port
+            ),
+            node: Some(NodeKey::SidecarListener(listener_port).text()),
+            span: declared.as_ref().map(|declared| declared.protocol_span),
+            wire: None,
+        });
+        if self.request.client_tls && protocol.is_some_and(Protocol::is_http) {
+            return (
+                Outcome::DownstreamProtocolError,
+                format!(
+                    "Port {} is declared {}, so the sidecar parses the request as HTTP, but it is encrypted: the client reports `wrong version number` and the access log shows 400 DPE.",
+                    url.port,
+                    protocol.map_or(String::new(), |p| p.to_string())
+                ),
+            );
+        }
+        let kind = match protocol {
+            Some(protocol) => RouteKind::of_protocol(protocol),
+            None if self.request.client_tls => RouteKind::Tls,
+            None => RouteKind::Http,
+        };
+        let host = fqdn(&url.host, namespace);
+        for (resource, service) in mesh.virtual_services() {
+            if !crate::resolve::applies_to_mesh(service)
+                || !service
+                    .host_values()
+                    .any(|pattern| host_covers(&fqdn(&pattern.value, &resource.namespace), &host))
+            {
+                continue;
+            }
+            for rule in rules(service) {
+                if rule.kind != kind {
+                    continue;
+                }
+                let verdict = if !rule.admits_mesh_port(Some(url.port)) {
+                    Err("its match entries name another port or only gateways".to_string())
+                } else {
+                    match rule.matches {
+                        Matches::Http(items) => self.http_verdict(items),
+                        Matches::Tls(items) => sni_verdict(items, self.request.sni(), url.port),
+                    }
+                };
+                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
+                    return end;
+                }
+            }
+            if kind == RouteKind::Http {
+                return (
+                    Outcome::NoRoute,
+                    format!(
+                        "{} routes {} but no `http` rule matches {} {}.",
+                        resource.label(),
+                        url.host,
+                        self.request.method,
+                        url.path
+                    ),
+                );
+            }
+        }
+        if let Some(end) = self.mesh_api_routes(namespace, kind) {
+            return end;
+        }
+        self.step(
+            Stage::Rule,
+            format!(
+                "No VirtualService routes {}: the default route sends it to the host as addressed.",
+                url.host
+            ),
+            Some(
+                NodeKey::DefaultRule {
+                    host: Fqdn::of(&url.host, namespace),
+                    port: listener_port,
+                }
+                .text(),
+            ),
+            None,
+        );
+        let wire = self.client_wire();
+        self.follow_destination(&url.host, namespace, listener_port, None, None, wire)
+    }
+}
