@@ -279,6 +279,21 @@ impl Resource {
         key(self).cmp(&key(other))
     }
 
+    /// Istio's own order of its configuration (`sortConfigByCreationTime`: the order
+    /// VirtualServices merge and Gateways are merged in): by `creationTimestamp`, then name,
+    /// then namespace — where the Gateway API's [`Resource::oldest_first`] takes the namespace
+    /// before the name.
+    pub fn istio_config_order(&self, other: &Resource) -> std::cmp::Ordering {
+        fn key(r: &Resource) -> (&str, &str, &str) {
+            (
+                r.created.as_deref().unwrap_or(""),
+                &r.name.value,
+                &r.namespace,
+            )
+        }
+        key(self).cmp(&key(other))
+    }
+
     /// `Kind namespace/name`, for messages.
     pub fn label(&self) -> String {
         format!(
@@ -464,7 +479,21 @@ pub struct HttpMatch {
     pub method: Option<Field<StringMatch>>,
     /// `headers`, by lower-cased name.
     pub headers: Vec<(String, Field<StringMatch>)>,
+    /// `withoutHeaders`, by lower-cased name: the request matches when none of them does.
+    pub without_headers: Vec<(String, Field<StringMatch>)>,
+    /// `queryParams`, by name as written (Envoy compares query parameter names exactly).
+    pub query_params: Vec<(String, Field<StringMatch>)>,
+    pub source: SourceMatch,
     pub ignore_uri_case: bool,
+}
+
+/// The `sourceLabels` and `sourceNamespace` of a match entry: which client workloads it
+/// takes (Istio compares them with the client proxy's own labels and namespace).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SourceMatch {
+    /// Sorted by key.
+    pub labels: Vec<(String, String)>,
+    pub namespace: Option<Field<String>>,
 }
 
 /// How an HTTP match condition compares a request value.
@@ -542,6 +571,9 @@ pub struct TlsMatch {
     pub sni_hosts: Option<Field<Vec<Spanned<String>>>>,
     pub port: Option<Field<u32>>,
     pub gateways: Option<Field<Vec<Spanned<String>>>>,
+    /// `destinationSubnets` (`tcp` rules): the connection's destination address must be in one.
+    pub destination_subnets: Option<Field<Vec<Spanned<String>>>>,
+    pub source: SourceMatch,
     /// Every key of this match entry, for fixes that remove some of them.
     pub keys: Vec<Span>,
 }

@@ -8,6 +8,7 @@
 mod destination;
 mod gateway;
 mod gateway_api;
+mod matching;
 mod route;
 mod sidecar;
 
@@ -20,7 +21,6 @@ use crate::topology::gateway_api::programs_ingress;
 use crate::topology::{Stage, Wire};
 
 use gateway::host_rank;
-use route::sni_verdict;
 
 /// Where the request starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +82,8 @@ pub struct Url {
 }
 
 impl Url {
-    /// Parses `http://host[:port][/path]` and `https://…`; the scheme defaults to `http`.
+    /// Parses `http://host[:port][/path]` and `https://…`, and `tcp://host:port` or
+    /// `tls://host:port` for a connection that is not HTTP; the scheme defaults to `http`.
     pub fn parse(text: &str) -> Result<Url, String> {
         let text = text.trim();
         let (scheme, rest) = match text.split_once("://") {
@@ -90,11 +91,12 @@ impl Url {
             None => ("http".to_string(), text),
         };
         let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
+            "http" => Some(80),
+            "https" => Some(443),
+            "tcp" | "tls" => None,
             _ => {
                 return Err(format!(
-                    "`{scheme}`: the URL must start with http:// or https://"
+                    "`{scheme}`: the URL must start with http://, https://, tcp:// or tls://"
                 ));
             }
         };
@@ -116,14 +118,17 @@ impl Url {
             }
             None => (authority, None),
         };
+        let Some(port) = port.or(default_port) else {
+            return Err(format!("`{text}`: a {scheme}:// address needs a port"));
+        };
         if host.is_empty() || host.contains(['@', ' ']) {
             return Err(format!("`{text}` has no host name"));
         }
         Ok(Url {
             scheme,
             host: host.to_ascii_lowercase(),
-            port: port.unwrap_or(default_port),
-            explicit_port: port.is_some(),
+            port,
+            explicit_port: default_port != Some(port),
             path,
         })
     }
@@ -151,11 +156,14 @@ pub struct Request {
     /// The SNI the client sends, when not the URL's host: a browser reusing an HTTP/2
     /// connection opened for another host sends that host's SNI.
     pub sni: Option<String>,
+    /// The labels of the client pod (`sourceLabels` matches compare them); a gateway's
+    /// workload has the labels its Gateways select.
+    pub source_labels: Vec<(String, String)>,
 }
 
 impl Request {
     pub fn new(origin: Origin, url: Url) -> Request {
-        let client_tls = url.scheme == "https";
+        let client_tls = matches!(url.scheme.as_str(), "https" | "tls");
         Request {
             origin,
             url,
@@ -163,6 +171,7 @@ impl Request {
             headers: Vec::new(),
             client_tls,
             sni: None,
+            source_labels: Vec::new(),
         }
     }
 
@@ -205,6 +214,9 @@ pub enum Outcome {
     UpstreamFailure,
     /// The upstream answers with an error of its own (plaintext sent to a TLS port).
     UpstreamRejects,
+    /// A TCP proxy (a `tcp` rule, or the default route of a TCP port) hands the connection
+    /// to the cluster: bytes flow both ways, whatever they are.
+    Proxied,
 }
 
 impl Outcome {
@@ -228,13 +240,14 @@ impl Outcome {
             Outcome::WrongVersionNumber => "wrong version number",
             Outcome::UpstreamFailure => "503 UF",
             Outcome::UpstreamRejects => "400 from the upstream",
+            Outcome::Proxied => "connection proxied",
         }
     }
 
     pub fn is_success(self) -> bool {
         matches!(
             self,
-            Outcome::Success | Outcome::Redirect(_) | Outcome::DirectResponse
+            Outcome::Success | Outcome::Redirect(_) | Outcome::DirectResponse | Outcome::Proxied
         )
     }
 }
@@ -258,6 +271,9 @@ pub struct Trace {
     pub outcome: Outcome,
     /// Why it ends that way, in words.
     pub explanation: String,
+    /// The Envoy cluster the request is sent to, `outbound|port|subset|host` (the FQDN host),
+    /// when the route reaches one that exists.
+    pub cluster: Option<String>,
 }
 
 impl Trace {
@@ -279,6 +295,9 @@ pub fn trace(mesh: &Mesh, request: &Request) -> Result<Trace, String> {
         request,
         steps: Vec::new(),
         sidecar_port: None,
+        terminated: false,
+        proxies_connection: false,
+        cluster: None,
     };
     let (outcome, explanation) = match &request.origin {
         Origin::Gateway { namespace, name } => {
@@ -309,6 +328,7 @@ pub fn trace(mesh: &Mesh, request: &Request) -> Result<Trace, String> {
         steps: tracer.steps,
         outcome,
         explanation,
+        cluster: tracer.cluster,
     })
 }
 
@@ -319,6 +339,12 @@ struct Tracer<'m, 'r> {
     /// For a pod: the sidecar port the graph draws (none for a host the input does not
     /// declare, whose ports it cannot know).
     sidecar_port: Option<u32>,
+    /// A gateway server terminated the client's TLS: what follows is plaintext.
+    terminated: bool,
+    /// The connection is routed by a TCP proxy (a `tcp` rule or a TCP port's default route).
+    proxies_connection: bool,
+    /// The cluster chosen, once the destination is known.
+    cluster: Option<String>,
 }
 
 type End = (Outcome, String);

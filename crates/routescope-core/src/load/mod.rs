@@ -622,16 +622,27 @@ impl Reader<'_> {
         })
     }
 
-    /// `headers` of an HTTP match entry, by lower-cased header name.
-    fn header_matches(&mut self, node: &Node) -> Vec<(String, Field<StringMatch>)> {
-        let Some(headers) = self.mapping(node, "headers") else {
+    /// String conditions by name under `key` of an HTTP match entry (`headers`,
+    /// `withoutHeaders`, `queryParams`); header names are lower-cased.
+    fn named_matches(
+        &mut self,
+        node: &Node,
+        key: &str,
+        lower_case: bool,
+    ) -> Vec<(String, Field<StringMatch>)> {
+        let Some(conditions) = self.mapping(node, key) else {
             return Vec::new();
         };
-        let entries = headers.value.as_mapping().unwrap_or_default();
+        let entries = conditions.value.as_mapping().unwrap_or_default();
         entries
             .iter()
             .filter_map(|entry| {
-                let name = entry.key.as_str()?.to_ascii_lowercase();
+                let name = entry.key.as_str()?;
+                let name = if lower_case {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_string()
+                };
                 let value = Reader::string_match_of(&entry.value)?;
                 let field = Field {
                     value,
@@ -641,6 +652,18 @@ impl Reader<'_> {
                 Some((name, field))
             })
             .collect()
+    }
+
+    fn source_match(&mut self, node: &Node) -> SourceMatch {
+        let mut labels = self
+            .mapping(node, "sourceLabels")
+            .map(|s| string_pairs(s.value))
+            .unwrap_or_default();
+        crate::order::sort(&mut labels);
+        SourceMatch {
+            labels,
+            namespace: self.string(node, "sourceNamespace"),
+        }
     }
 
     fn present(&mut self, node: &Node, key: &str) -> Option<Field<()>> {
@@ -726,7 +749,10 @@ impl Reader<'_> {
                 authority: r.string_match(item, "authority"),
                 scheme: r.string_match(item, "scheme"),
                 method: r.string_match(item, "method"),
-                headers: r.header_matches(item),
+                headers: r.named_matches(item, "headers", true),
+                without_headers: r.named_matches(item, "withoutHeaders", true),
+                query_params: r.named_matches(item, "queryParams", false),
+                source: r.source_match(item),
                 ignore_uri_case: r.boolean(item, "ignoreUriCase").is_some_and(|b| b.value),
             }),
             route: self.route_destinations(route),
@@ -755,6 +781,8 @@ impl Reader<'_> {
                 sni_hosts: r.strings(item, "sniHosts"),
                 port: r.number(item, "port"),
                 gateways: r.strings(item, "gateways"),
+                destination_subnets: r.strings(item, "destinationSubnets"),
+                source: r.source_match(item),
                 keys: item
                     .as_mapping()
                     .unwrap_or_default()

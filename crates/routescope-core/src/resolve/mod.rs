@@ -15,9 +15,11 @@ use crate::yaml::Node;
 pub mod gateway_api;
 mod servers;
 mod tls;
+mod workload;
 
 pub use servers::{ReachedServer, RouteKind, has_server_certificate, server_label};
 pub use tls::{Origination, TlsLevel, TlsPlace, TlsSetting, all_tls_settings};
+pub use workload::{DropCause, DroppedServer, MergedServer, Workload};
 
 /// All resources of one input, the text they came from, and the mesh settings.
 pub struct Mesh {

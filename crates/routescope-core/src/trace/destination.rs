@@ -3,7 +3,7 @@
 
 use super::{End, Origin, Outcome, Step, Tracer};
 use crate::model::Protocol;
-use crate::resolve::Mesh;
+use crate::resolve::{Mesh, fqdn};
 use crate::source::Span;
 use crate::topology::{DestinationPath, Stage, Wire};
 
@@ -43,6 +43,10 @@ impl Tracer<'_, '_> {
                 );
             }
         }
+        // Istio's GetDestinationCluster: the destination's port, else the service's only
+        // port, else the port the listener took the request on.
+        let cluster_port = port.unwrap_or(self.request.url.port);
+        self.cluster = Some(cluster_name(cluster_port, subset, &fqdn(host, namespace)));
         let policy = match (path.rule, path.setting, path.mode()) {
             _ if let Some(tls) = path.backend_tls => (
                 format!(
@@ -142,11 +146,27 @@ impl Tracer<'_, '_> {
                 ),
             );
         }
+        if self.proxies_connection {
+            return (
+                Outcome::Proxied,
+                format!(
+                    "The connection is proxied to {}: {host} receives {}.",
+                    self.cluster.as_deref().unwrap_or(host),
+                    path.wire_out.describe()
+                ),
+            );
+        }
         (
             Outcome::Success,
             format!("{host} receives {} and answers.", path.wire_out.describe()),
         )
     }
+}
+
+/// Envoy's name of the outbound cluster for `host` (an FQDN), as Istio's `BuildSubsetKey`
+/// writes it: `outbound|port|subset|host`, the subset empty for the whole service.
+pub fn cluster_name(port: u32, subset: Option<&str>, host: &str) -> String {
+    format!("outbound|{port}|{}|{host}", subset.unwrap_or(""))
 }
 
 fn auto_text(path: &DestinationPath, mesh: &Mesh) -> &'static str {

@@ -1,11 +1,12 @@
-//! The tracer at an Istio Gateway: the server (filter chain) the connection lands on, by port,
+//! The tracer at an Istio gateway workload: the servers of every Gateway that selects it,
+//! merged as Istio merges them; the server (filter chain) the connection lands on, by port,
 //! then SNI among TLS servers or the Host among plain ones; TLS terminated or passed through;
-//! and the VirtualServices bound to that server.
+//! and the VirtualServices bound to that server, by `http`, `tls` or `tcp` rules.
 
-use super::{End, Outcome, Tracer, sni_verdict};
-use crate::model::{Protocol, Resource, Server};
-use crate::resolve::{GatewayTarget, RouteKind, host_covers};
-use crate::topology::{Matches, NodeKey, Stage, Wire, rules};
+use super::{End, Outcome, Tracer};
+use crate::model::{Protocol, Resource, Server, VirtualService};
+use crate::resolve::{DropCause, GatewayTarget, MergedServer, RouteKind, host_covers};
+use crate::topology::{Matches, NodeKey, Rule, Stage, Wire, rules};
 
 /// A server's hosts cover `host` (namespace prefixes aside); more specific patterns rank
 /// higher.
@@ -22,10 +23,16 @@ fn server_host_rank(server: &Server, host: &str) -> Option<usize> {
         .max()
 }
 
-/// Exact hosts beat wildcards, longer wildcards beat shorter ones.
+/// Envoy's virtual host precedence: an exact domain, then the longest suffix wildcard
+/// (`*.example.com`), then the longest prefix wildcard (`example.*`), then `*`.
 pub(super) fn host_rank(pattern: &str) -> usize {
-    if pattern.starts_with('*') {
-        pattern.len()
+    const TIER: usize = 1 << 16;
+    if pattern == "*" {
+        0
+    } else if pattern.starts_with('*') {
+        2 * TIER + pattern.len()
+    } else if pattern.ends_with('*') {
+        TIER + pattern.len()
     } else {
         usize::MAX
     }
@@ -34,23 +41,18 @@ pub(super) fn host_rank(pattern: &str) -> usize {
 impl<'m> Tracer<'m, '_> {
     pub(super) fn start_at_gateway(&mut self, gateway: &'m Resource) -> End {
         let url = &self.request.url;
-        let Some(servers) = self
-            .mesh
-            .gateways()
-            .find_map(|(resource, g)| std::ptr::eq(resource, gateway).then_some(&g.servers))
-        else {
-            return (Outcome::ConnectionRefused, "no such Gateway".to_string());
-        };
+        let workload = self.mesh.gateway_workload(gateway);
         let sni = self.request.sni().to_string();
         let speaks = if self.request.client_tls {
             format!("TLS with SNI {sni}")
         } else {
             "plaintext".to_string()
         };
-        let on_port: Vec<(usize, &'m Server)> = servers
+        let on_port: Vec<MergedServer<'m>> = workload
+            .servers
             .iter()
-            .enumerate()
-            .filter(|(_, server)| server.port_number() == Some(url.port))
+            .filter(|entry| entry.server.port_number() == Some(url.port))
+            .copied()
             .collect();
         self.step_with_wire(
             Stage::Client,
@@ -62,46 +64,105 @@ impl<'m> Tracer<'m, '_> {
             (!on_port.is_empty()).then(|| NodeKey::OutsideClient(Some(url.port)).text()),
             self.client_wire(),
         );
+        if workload.gateways.len() > 1 {
+            let names: Vec<String> = workload.gateways.iter().map(|g| g.label()).collect();
+            self.step(
+                Stage::Listener,
+                format!(
+                    "The gateway workload ({}) serves the servers of {}, merged oldest first.",
+                    workload.label_text(),
+                    names.join(", ")
+                ),
+                None,
+                None,
+            );
+        }
+        for dropped in &workload.dropped {
+            if dropped.dropped.server.port_number() != Some(url.port) {
+                continue;
+            }
+            let (lost, kept) = (&dropped.dropped, &dropped.kept);
+            let why = match &dropped.cause {
+                DropCause::DuplicateTlsHost(host) => format!("it repeats host {host}"),
+                DropCause::ProtocolConflict => {
+                    "only HTTP servers share a plaintext port".to_string()
+                }
+                DropCause::PlaintextOnTlsPort => {
+                    "the port takes TLS, and it has no `tls`".to_string()
+                }
+            };
+            self.step(
+                Stage::Listener,
+                format!(
+                    "Istio leaves out server {} of {}: {why} of server {} of {}, merged before it.",
+                    lost.index + 1,
+                    lost.gateway.label(),
+                    kept.index + 1,
+                    kept.gateway.label()
+                ),
+                None,
+                Some(lost.server.span),
+            );
+        }
         if on_port.is_empty() {
             return (
                 Outcome::ConnectionRefused,
                 format!("{} has no server on port {}.", gateway.label(), url.port),
             );
         }
-        let with_tls = |server: &&(usize, &Server)| server.1.tls.is_some();
+        let with_tls = |entry: &&MergedServer| entry.server.tls.is_some();
+        // Among equals, the server merged first.
+        let first = |position: usize| usize::MAX - position;
         let chosen = if self.request.client_tls {
             // Filter chains are chosen by SNI among the servers that take TLS.
             on_port
                 .iter()
-                .filter(with_tls)
-                .filter_map(|entry| Some((server_host_rank(entry.1, &sni)?, *entry)))
-                .max_by_key(|(rank, entry)| (*rank, usize::MAX - entry.0))
-                .map(|(_, entry)| entry)
+                .enumerate()
+                .filter(|(_, entry)| with_tls(entry))
+                .filter_map(|(at, entry)| Some((server_host_rank(entry.server, &sni)?, at, *entry)))
+                .max_by_key(|(rank, at, _)| (*rank, first(*at)))
+                .map(|(_, _, entry)| entry)
+                // A plain TCP server's filter chain matches any bytes, TLS included.
+                .or_else(|| {
+                    on_port
+                        .iter()
+                        .find(|entry| {
+                            !with_tls(entry) && RouteKind::of(entry.server) == RouteKind::Tcp
+                        })
+                        .copied()
+                })
         } else {
             on_port
                 .iter()
-                .filter(|entry| {
-                    !with_tls(entry) || entry.1.protocol().is_some_and(Protocol::is_http)
+                .enumerate()
+                .filter(|(_, entry)| {
+                    !with_tls(entry) || entry.server.protocol().is_some_and(Protocol::is_http)
                 })
-                .max_by_key(|entry| {
+                .max_by_key(|(at, entry)| {
                     (
-                        server_host_rank(entry.1, &url.host).unwrap_or(0),
-                        usize::MAX - entry.0,
+                        server_host_rank(entry.server, &url.host).unwrap_or(0),
+                        first(*at),
                     )
                 })
-                .copied()
+                .map(|(_, entry)| *entry)
         };
-        let Some((index, server)) = chosen else {
+        let Some(entry) = chosen else {
             return if self.request.client_tls
-                && let Some((index, plain)) = on_port.iter().find(|entry| !with_tls(entry))
+                && let Some(plain) = on_port.iter().find(|entry| !with_tls(entry))
             {
-                self.listener_step(gateway, *index, plain, "takes the connection");
+                self.listener_step(
+                    plain.gateway,
+                    plain.index,
+                    plain.server,
+                    "takes the connection",
+                );
                 (
                     Outcome::WrongVersionNumber,
                     format!(
                         "The server on port {} is plain {}: it answers the client's TLS handshake with plaintext HTTP, and the client reports `wrong version number`.",
                         url.port,
                         plain
+                            .server
                             .protocol()
                             .map_or("HTTP".to_string(), |p| p.to_string())
                     ),
@@ -126,7 +187,8 @@ impl<'m> Tracer<'m, '_> {
                 )
             };
         };
-        self.listener_step(gateway, index, server, "takes the connection");
+        let server = entry.server;
+        self.listener_step(entry.gateway, entry.index, server, "takes the connection");
         if !self.request.client_tls
             && server
                 .tls
@@ -139,8 +201,8 @@ impl<'m> Tracer<'m, '_> {
                 "The server sets httpsRedirect: the client is sent to https.".to_string(),
             );
         }
-        match server.tls_mode() {
-            Some(mode) if !mode.terminates() => {
+        match (server.tls_mode(), RouteKind::of(server)) {
+            (Some(mode), _) if !mode.terminates() => {
                 self.step_with_wire(
                     Stage::Listener,
                     format!(
@@ -149,9 +211,30 @@ impl<'m> Tracer<'m, '_> {
                     None,
                     Wire::ClientTls,
                 );
-                self.gateway_tls_routing(gateway, server)
+                self.gateway_tls_routing(entry)
             }
-            mode => {
+            (mode, RouteKind::Tcp) => {
+                let protocol = server.protocol().map_or(String::new(), |p| format!("{p} "));
+                let how = match mode {
+                    Some(mode) => {
+                        self.terminated = true;
+                        format!(
+                            "Mode {mode}: the gateway terminates TLS and proxies the decrypted bytes by `tcp` rules."
+                        )
+                    }
+                    None => format!(
+                        "A {protocol}server does not parse what it gets: the connection is proxied by `tcp` rules."
+                    ),
+                };
+                let wire = if self.terminated {
+                    Wire::Plaintext
+                } else {
+                    self.client_wire()
+                };
+                self.step_with_wire(Stage::Listener, how, None, wire);
+                self.gateway_tcp_routing(entry)
+            }
+            (mode, _) => {
                 let how = match mode {
                     Some(mode) => format!(
                         "Mode {mode}: the gateway terminates TLS; the decrypted request is routed by `http` rules."
@@ -159,7 +242,18 @@ impl<'m> Tracer<'m, '_> {
                     None => "Plain HTTP: the request is routed by `http` rules.".to_string(),
                 };
                 self.step_with_wire(Stage::Listener, how, None, Wire::Plaintext);
-                self.gateway_http_routing(gateway, server)
+                // Plain HTTP servers of one port share one route configuration (`http.<port>`);
+                // a terminating server has its own.
+                let sharing: Vec<MergedServer<'m>> = if mode.is_none() {
+                    on_port
+                        .iter()
+                        .filter(|other| other.server.tls_mode().is_none())
+                        .copied()
+                        .collect()
+                } else {
+                    vec![entry]
+                };
+                self.gateway_http_routing(&sharing)
             }
         }
     }
@@ -193,49 +287,76 @@ impl<'m> Tracer<'m, '_> {
         );
     }
 
-    /// VirtualServices bound to this server whose hosts cover `host`, most specific first
-    /// (Envoy picks one virtual host by its most specific domain).
-    pub(super) fn bound_services(
+    /// VirtualServices bound to one of `servers` whose hosts cover `host`, with the server
+    /// each is bound to: only those of the most specific host (Envoy picks one virtual host,
+    /// by exact domain, then the longest wildcard), merged oldest first.
+    fn bound_services(
         &self,
-        gateway: &Resource,
-        server: &Server,
+        servers: &[MergedServer<'m>],
         host: &str,
-    ) -> Vec<(&'m Resource, &'m crate::model::VirtualService)> {
-        let mesh = self.mesh;
-        let mut found: Vec<(usize, &'m Resource, &'m crate::model::VirtualService)> = Vec::new();
-        for (resource, service) in mesh.virtual_services() {
-            let bound = mesh.gateway_refs(resource, service).iter().any(|reference| {
-                matches!(reference.target, GatewayTarget::Found(g, gw)
-                    if std::ptr::eq(g, gateway)
-                        && mesh.bound_servers(resource, service, g, gw).iter().any(|s| std::ptr::eq(*s, server)))
-            });
-            if !bound {
-                continue;
-            }
-            let rank = service
-                .host_values()
-                .filter(|pattern| host_covers(&pattern.value, host))
-                .map(|pattern| host_rank(&pattern.value))
-                .max();
-            if let Some(rank) = rank {
-                found.push((rank, resource, service));
-            }
-        }
+    ) -> Vec<(&'m Resource, &'m VirtualService, MergedServer<'m>)> {
+        let mut found: Vec<_> = self
+            .services_on(servers)
+            .into_iter()
+            .filter_map(|(resource, service, entry)| {
+                let rank = service
+                    .host_values()
+                    .filter(|pattern| host_covers(&pattern.value, host))
+                    .map(|pattern| host_rank(&pattern.value))
+                    .max()?;
+                Some((rank, resource, service, entry))
+            })
+            .collect();
         let best = found.iter().map(|(rank, ..)| *rank).max();
+        found.retain(|(rank, ..)| Some(*rank) == best);
         found
             .into_iter()
-            .filter(|(rank, ..)| Some(*rank) == best)
-            .map(|(_, resource, service)| (resource, service))
+            .map(|(_, resource, service, entry)| (resource, service, entry))
             .collect()
     }
 
-    pub(super) fn gateway_http_routing(
-        &mut self,
-        gateway: &'m Resource,
-        server: &'m Server,
-    ) -> End {
+    /// VirtualServices bound to one of `servers` (a host of theirs within the server's), oldest
+    /// first as Istio takes them.
+    fn services_on(
+        &self,
+        servers: &[MergedServer<'m>],
+    ) -> Vec<(&'m Resource, &'m VirtualService, MergedServer<'m>)> {
+        let mesh = self.mesh;
+        let mut found = Vec::new();
+        for (resource, service) in mesh.virtual_services() {
+            let bound = servers.iter().find(|entry| {
+                mesh.gateway_refs(resource, service).iter().any(|reference| {
+                    matches!(reference.target, GatewayTarget::Found(g, gw)
+                        if std::ptr::eq(g, entry.gateway)
+                            && mesh.bound_servers(resource, service, g, gw).iter().any(|s| std::ptr::eq(*s, entry.server)))
+                })
+            });
+            if let Some(entry) = bound {
+                found.push((resource, service, *entry));
+            }
+        }
+        crate::order::sort_by(&mut found, |a, b| a.0.istio_config_order(b.0));
+        found
+    }
+
+    /// A rule of a kind this server does not route by: shown, and passed over.
+    fn unused_rule_step(&mut self, resource: &Resource, rule: &Rule, why: &str) {
+        self.step(
+            Stage::Rule,
+            format!(
+                "{} {}[{}] {why}.",
+                resource.label(),
+                rule.kind.key(),
+                rule.index
+            ),
+            Some(NodeKey::rule(resource, rule.kind, rule.index).text()),
+            Some(rule.list_key.unwrap_or(rule.span)),
+        );
+    }
+
+    fn gateway_http_routing(&mut self, servers: &[MergedServer<'m>]) -> End {
         let url = &self.request.url;
-        let services = self.bound_services(gateway, server, &url.host);
+        let services = self.bound_services(servers, &url.host);
         if services.is_empty() {
             return (
                 Outcome::NoRoute,
@@ -245,28 +366,25 @@ impl<'m> Tracer<'m, '_> {
                 ),
             );
         }
-        for (resource, service) in &services {
+        for (resource, service, entry) in &services {
             for rule in rules(service) {
                 if rule.kind != RouteKind::Http {
-                    self.step(
-                        Stage::Rule,
-                        format!(
-                            "{} {}[{}] is never used: a terminating server hands requests to `http` rules only.",
-                            resource.label(),
-                            rule.kind.key(),
-                            rule.index
-                        ),
-                        Some(NodeKey::rule(resource, rule.kind, rule.index).text()),
-                        Some(rule.list_key.unwrap_or(rule.span)),
+                    self.unused_rule_step(
+                        resource,
+                        &rule,
+                        "is never used: a terminating server hands requests to `http` rules only",
                     );
                     continue;
                 }
                 let Matches::Http(items) = rule.matches else {
                     continue;
                 };
-                let admitted =
-                    self.mesh
-                        .http_rule_admits(&resource.namespace, items, gateway, server);
+                let admitted = self.mesh.http_rule_admits(
+                    &resource.namespace,
+                    items,
+                    entry.gateway,
+                    entry.server,
+                );
                 let verdict = if admitted {
                     self.http_verdict(items)
                 } else {
@@ -286,33 +404,34 @@ impl<'m> Tracer<'m, '_> {
         )
     }
 
-    pub(super) fn gateway_tls_routing(&mut self, gateway: &'m Resource, server: &'m Server) -> End {
-        let url = &self.request.url;
+    fn gateway_tls_routing(&mut self, entry: MergedServer<'m>) -> End {
         let sni = self.request.sni();
-        let services = self.bound_services(gateway, server, sni);
-        for (resource, service) in &services {
+        let services = self.bound_services(&[entry], sni);
+        for (resource, service, entry) in &services {
             for rule in rules(service) {
-                if rule.kind == RouteKind::Http {
-                    self.step(
-                        Stage::Rule,
-                        format!(
-                            "{} http[{}] never sees this traffic: it is still encrypted, and only `tls` rules route it.",
-                            resource.label(),
-                            rule.index
-                        ),
-                        Some(NodeKey::rule(resource, rule.kind, rule.index).text()),
-                        Some(rule.list_key.unwrap_or(rule.span)),
-                    );
+                if rule.kind != RouteKind::Tls {
+                    let why = match rule.kind {
+                        RouteKind::Http => {
+                            "never sees this traffic: it is still encrypted, and only `tls` rules route it"
+                        }
+                        _ => {
+                            "is never used: a passthrough server routes by SNI with `tls` rules only"
+                        }
+                    };
+                    self.unused_rule_step(resource, &rule, why);
                     continue;
                 }
                 let Matches::Tls(items) = rule.matches else {
                     continue;
                 };
-                let admitted =
-                    self.mesh
-                        .tls_rule_admits(&resource.namespace, items, gateway, server);
+                let admitted = self.mesh.tls_rule_admits(
+                    &resource.namespace,
+                    items,
+                    entry.gateway,
+                    entry.server,
+                );
                 let verdict = if admitted {
-                    sni_verdict(items, sni, url.port)
+                    self.l4_verdict(items, Some(sni), false)
                 } else {
                     Err("its match entries name another gateway or port".to_string())
                 };
@@ -325,6 +444,49 @@ impl<'m> Tracer<'m, '_> {
             Outcome::ConnectionReset,
             format!(
                 "No `tls` rule matches SNI {sni}: the gateway has no route for the connection and closes it."
+            ),
+        )
+    }
+
+    /// Istio's `buildGatewayNetworkFiltersFromTCPRoutes`: the VirtualServices bound to the
+    /// server, oldest first; the first `tcp` rule (with a destination) whose match entries
+    /// admit this server proxies the connection. None: the server has no filter chain, and
+    /// Envoy resets the connection.
+    fn gateway_tcp_routing(&mut self, entry: MergedServer<'m>) -> End {
+        for (resource, service, entry) in self.services_on(&[entry]) {
+            for rule in rules(service) {
+                if rule.kind != RouteKind::Tcp {
+                    self.unused_rule_step(
+                        resource,
+                        &rule,
+                        "is never used: this server proxies connections by `tcp` rules only",
+                    );
+                    continue;
+                }
+                let Matches::Tls(items) = rule.matches else {
+                    continue;
+                };
+                let admitted = self.mesh.tls_rule_admits(
+                    &resource.namespace,
+                    items,
+                    entry.gateway,
+                    entry.server,
+                );
+                let verdict = match (admitted, rule.route.is_empty()) {
+                    (false, _) => Err("its match entries name another gateway or port".to_string()),
+                    (true, true) => Err("it has no destination".to_string()),
+                    (true, false) => Ok(()),
+                };
+                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
+                    return end;
+                }
+            }
+        }
+        (
+            Outcome::ConnectionReset,
+            format!(
+                "No `tcp` rule takes connections on port {}: the server gets no filter chain and Envoy resets the connection.",
+                self.request.url.port
             ),
         )
     }

@@ -1,12 +1,12 @@
 //! The tracer at a pod's sidecar: the outbound listener of the port called, the
 //! VirtualServices of the mesh for the host, else the default route to the host as addressed.
 
-use super::{End, Outcome, Step, Tracer, sni_verdict};
-use crate::model::Protocol;
+use super::{End, Outcome, Step, Tracer, host_rank};
+use crate::model::{Protocol, Resource, VirtualService};
 use crate::resolve::{Fqdn, RouteKind, fqdn, host_covers};
 use crate::topology::{Matches, NodeKey, Stage, rules};
 
-impl Tracer<'_, '_> {
+impl<'m> Tracer<'m, '_> {
     pub(super) fn start_at_pod(&mut self, namespace: &str) -> End {
         let url = &self.request.url;
         let mesh = self.mesh;
@@ -67,20 +67,20 @@ impl Tracer<'_, '_> {
         }
         let kind = match protocol {
             Some(protocol) => RouteKind::of_protocol(protocol),
+            // A port without a protocol is sniffed: TLS, HTTP, else opaque TCP.
             None if self.request.client_tls => RouteKind::Tls,
+            None if url.scheme == "tcp" => RouteKind::Tcp,
             None => RouteKind::Http,
         };
-        let host = fqdn(&url.host, namespace);
-        for (resource, service) in mesh.virtual_services() {
-            if !crate::resolve::applies_to_mesh(service)
-                || !service
-                    .host_values()
-                    .any(|pattern| host_covers(&fqdn(&pattern.value, &resource.namespace), &host))
-            {
-                continue;
-            }
+        if let Some((resource, service)) = self.mesh_virtual_service(namespace) {
+            // A TLS port's filter chains: `tls` rules by SNI, then `tcp` rules, then the
+            // default route (Istio's buildSidecarOutboundTCPTLSFilterChainOpts).
+            let routes_by = |rule: RouteKind| match kind {
+                RouteKind::Tls => rule != RouteKind::Http,
+                kind => rule == kind,
+            };
             for rule in rules(service) {
-                if rule.kind != kind {
+                if !routes_by(rule.kind) {
                     continue;
                 }
                 let verdict = if !rule.admits_mesh_port(Some(url.port)) {
@@ -88,7 +88,10 @@ impl Tracer<'_, '_> {
                 } else {
                     match rule.matches {
                         Matches::Http(items) => self.http_verdict(items),
-                        Matches::Tls(items) => sni_verdict(items, self.request.sni(), url.port),
+                        Matches::Tls(items) => {
+                            let sni = (rule.kind == RouteKind::Tls).then(|| self.request.sni());
+                            self.l4_verdict(items, sni, true)
+                        }
                     }
                 };
                 if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
@@ -126,7 +129,29 @@ impl Tracer<'_, '_> {
             ),
             None,
         );
+        self.proxies_connection = kind == RouteKind::Tcp;
         let wire = self.client_wire();
         self.follow_destination(&url.host, namespace, listener_port, None, None, wire)
+    }
+
+    /// The VirtualService of the mesh whose virtual host takes the request: the one of the
+    /// most specific host covering it (exact, then the longest wildcard); of several for one
+    /// host the oldest, as a sidecar merges none (the others are IST0109's conflict).
+    fn mesh_virtual_service(&self, namespace: &str) -> Option<(&'m Resource, &'m VirtualService)> {
+        let host = fqdn(&self.request.url.host, namespace);
+        self.mesh
+            .virtual_services()
+            .filter(|(_, service)| crate::resolve::applies_to_mesh(service))
+            .filter_map(|(resource, service)| {
+                let rank = service
+                    .host_values()
+                    .map(|pattern| fqdn(&pattern.value, &resource.namespace))
+                    .filter(|pattern| host_covers(pattern, &host))
+                    .map(|pattern| host_rank(&pattern))
+                    .max()?;
+                Some((rank, resource, service))
+            })
+            .min_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.istio_config_order(b.1)))
+            .map(|(_, resource, service)| (resource, service))
     }
 }
