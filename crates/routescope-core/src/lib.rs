@@ -63,7 +63,7 @@ pub fn reanalyze_cached(
     settings: MeshSettings,
     cache: &mut load::DocumentCache,
 ) {
-    cache.recycle(std::mem::take(&mut analysis.mesh.resources));
+    cache.recycle(analysis.mesh.take_resources());
     *analysis = analyze_cached(sources, settings, cache);
 }
 

@@ -9,6 +9,7 @@ mod backend_tls_double_tls;
 mod backend_tls_policy_invalid;
 mod backend_tls_replaces_mesh_mtls;
 mod double_tls;
+mod duplicate_resource;
 mod gateway_api_rejected;
 mod gateway_api_version;
 mod gateway_tls_credential;
@@ -137,6 +138,7 @@ static REGISTRY: &[&Check] = &[
     &backend_tls_policy_invalid::CHECK,
     &backend_tls_replaces_mesh_mtls::CHECK,
     &double_tls::CHECK,
+    &duplicate_resource::CHECK,
     &gateway_api_rejected::CHECK,
     &gateway_api_version::CHECK,
     &gateway_tls_credential::CHECK,

@@ -40,6 +40,19 @@ pub struct Mesh {
     peer_authentications: HashMap<String, usize>,
     /// The Gateway API objects and the attachment of their routes.
     gateway_api: gateway_api::GatewayApi,
+    /// Resources a later one of the same kind, namespace and name replaces, as `kubectl apply`
+    /// of the whole input would: they are not part of the mesh.
+    pub overridden: Vec<Overridden>,
+}
+
+/// A resource of the input that a later namesake replaces.
+#[derive(Clone, Debug)]
+pub struct Overridden {
+    pub resource: Resource,
+    /// Its place in the input, among all resources.
+    position: usize,
+    /// The index in [`Mesh::resources`] of the resource that replaces it.
+    pub survivor: usize,
 }
 
 /// What one `gateways` entry of a VirtualService refers to.
@@ -93,10 +106,12 @@ impl Mesh {
     /// The mesh of `resources` (in input order, as [`crate::load::load`] gives them: look-ups
     /// by span rely on it) read from `sources`.
     pub fn new(sources: Sources, settings: MeshSettings, resources: Vec<Resource>) -> Mesh {
+        let (resources, overridden) = last_wins(resources);
         let mut mesh = Mesh {
             sources,
             settings,
             resources,
+            overridden,
             gateways: HashMap::new(),
             gateway_namespaces: HashMap::new(),
             destination_rules: HashMap::new(),
@@ -156,6 +171,27 @@ impl Mesh {
                 _ => {}
             }
         }
+    }
+
+    /// Every resource of the input, overridden ones included, in input order (to hand back to
+    /// a [`crate::load::DocumentCache`]).
+    pub fn take_resources(&mut self) -> Vec<Resource> {
+        let mut kept = std::mem::take(&mut self.resources).into_iter();
+        let mut overridden = std::mem::take(&mut self.overridden).into_iter().peekable();
+        let mut all = Vec::with_capacity(kept.len() + overridden.len());
+        loop {
+            match overridden.peek() {
+                Some(next) if next.position == all.len() => {
+                    all.push(overridden.next().expect("peeked").resource);
+                }
+                _ => match kept.next() {
+                    Some(resource) => all.push(resource),
+                    None => break,
+                },
+            }
+        }
+        all.extend(overridden.map(|o| o.resource));
+        all
     }
 
     /// The Gateway API objects of the input: look-ups and route attachment.
@@ -480,6 +516,53 @@ impl Mesh {
             source: None,
         }
     }
+}
+
+/// Splits `resources` into those the mesh has and those a later resource of the same kind,
+/// namespace and name replaces (`kubectl apply` of the documents in order keeps the last).
+fn last_wins(resources: Vec<Resource>) -> (Vec<Resource>, Vec<Overridden>) {
+    let mut last: HashMap<(ResourceKind, &str, &str), usize> = HashMap::new();
+    for (position, resource) in resources.iter().enumerate() {
+        last.insert(
+            (resource.kind, &resource.namespace, &resource.name.value),
+            position,
+        );
+    }
+    let survives: Vec<bool> = resources
+        .iter()
+        .enumerate()
+        .map(|(position, r)| {
+            last[&(r.kind, r.namespace.as_str(), r.name.value.as_str())] == position
+        })
+        .collect();
+    if survives.iter().all(|&s| s) {
+        return (resources, Vec::new());
+    }
+    // Where each surviving resource lands once the overridden ones are taken out.
+    let mut kept_index = vec![0; resources.len()];
+    let mut count = 0;
+    for (position, &kept) in survives.iter().enumerate() {
+        kept_index[position] = count;
+        count += usize::from(kept);
+    }
+    let survivor_of: Vec<usize> = resources
+        .iter()
+        .map(|r| kept_index[last[&(r.kind, r.namespace.as_str(), r.name.value.as_str())]])
+        .collect();
+    let mut kept = Vec::with_capacity(count);
+    let mut overridden = Vec::new();
+    for (position, resource) in resources.into_iter().enumerate() {
+        if survives[position] {
+            kept.push(resource);
+        } else {
+            overridden.push(Overridden {
+                resource,
+                position,
+                survivor: survivor_of[position],
+            });
+        }
+    }
+    (kept, overridden)
 }
 
 /// The `gateways` a VirtualService lists; `None` when it lists none: omitted and empty both
