@@ -8,6 +8,7 @@ mod backend_tls_behind_passthrough;
 mod backend_tls_double_tls;
 mod backend_tls_policy_invalid;
 mod backend_tls_replaces_mesh_mtls;
+mod conflicting_gateway_servers;
 mod double_tls;
 mod duplicate_resource;
 mod gateway_api_rejected;
@@ -137,6 +138,7 @@ static REGISTRY: &[&Check] = &[
     &backend_tls_double_tls::CHECK,
     &backend_tls_policy_invalid::CHECK,
     &backend_tls_replaces_mesh_mtls::CHECK,
+    &conflicting_gateway_servers::CHECK,
     &double_tls::CHECK,
     &duplicate_resource::CHECK,
     &gateway_api_rejected::CHECK,
