@@ -379,6 +379,41 @@ impl<'m> Tracer<'m, '_> {
     }
 }
 
+/// Where a trace can start, each with a label: one gateway workload per distinct Gateway
+/// selector (named by its oldest Gateway, labelled by the selector and the Gateways it
+/// carries), then a pod in the default namespace.
+pub fn origins(mesh: &Mesh) -> Vec<(Origin, String)> {
+    let mut origins: Vec<(Origin, String)> = mesh
+        .gateway_workloads()
+        .into_iter()
+        .filter_map(|workload| {
+            let first = workload.gateways.first()?;
+            let names: Vec<String> = workload
+                .gateways
+                .iter()
+                .map(|g| format!("{}/{}", g.namespace, g.name.value))
+                .collect();
+            let origin = Origin::Gateway {
+                namespace: first.namespace.clone(),
+                name: first.name.value.clone(),
+            };
+            let label = format!(
+                "gateway workload {} (Gateway {})",
+                workload.label_text(),
+                names.join(", ")
+            );
+            Some((origin, label))
+        })
+        .collect();
+    origins.push((
+        Origin::Pod {
+            namespace: mesh.settings.default_namespace.clone(),
+        },
+        format!("a pod in namespace {}", mesh.settings.default_namespace),
+    ));
+    origins
+}
+
 /// A request worth tracing first: through the first Gateway server a VirtualService binds to,
 /// for one of its hosts; else from a pod to the first host a ServiceEntry or DestinationRule
 /// names.

@@ -106,12 +106,17 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             reported.push(span);
             let why = match &dropped.cause {
                 DropCause::DuplicateTlsHost(host) => {
-                    format!("{} already serves host {host} with TLS", server_label(kept.gateway, kept.server))
+                    format!(
+                        "{} already serves host {host} with TLS",
+                        server_label(kept.gateway, kept.server)
+                    )
                 }
                 DropCause::ProtocolConflict => format!(
                     "{} holds the port as plaintext {}, which only HTTP servers share",
                     server_label(kept.gateway, kept.server),
-                    kept.server.protocol().map_or("TCP".to_string(), |p| p.to_string())
+                    kept.server
+                        .protocol()
+                        .map_or("TCP".to_string(), |p| p.to_string())
                 ),
                 DropCause::PlaintextOnTlsPort => format!(
                     "{} holds the port for TLS, and this server has no `tls`",
