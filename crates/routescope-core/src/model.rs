@@ -677,6 +677,8 @@ pub struct PeerAuthentication {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Service {
     pub ports: Vec<Spanned<ServicePort>>,
+    /// `spec.externalName` of a `type: ExternalName` Service: the host it is an alias of.
+    pub external_name: Option<Field<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -927,7 +927,14 @@ impl Reader<'_> {
             })
             .map(|ports| ports.value)
             .unwrap_or_default();
-        Service { ports }
+        let external = self
+            .string(spec, "type")
+            .is_some_and(|kind| kind.value == "ExternalName");
+        let external_name = self.string(spec, "externalName").filter(|_| external);
+        Service {
+            ports,
+            external_name,
+        }
     }
 }
 

@@ -447,6 +447,27 @@ impl Mesh {
         ports
     }
 
+    /// The ExternalName Service `host` (written in `namespace`) names, and its target: Istio
+    /// treats such a Service as an alias, so requests for it reach the target's clusters.
+    pub fn external_name_alias(
+        &self,
+        host: &str,
+        namespace: &str,
+    ) -> Option<(&Resource, &Field<String>)> {
+        let host = fqdn(host, namespace);
+        self.services
+            .get(&host)
+            .into_iter()
+            .flatten()
+            .find_map(|&index| {
+                let resource = &self.resources[index];
+                match &resource.spec {
+                    Spec::Service(service) => service.external_name.as_ref().map(|t| (resource, t)),
+                    _ => None,
+                }
+            })
+    }
+
     /// Is there a Kubernetes Service `namespace/name` in the input?
     pub fn has_service(&self, namespace: &str, name: &str) -> bool {
         let host = fqdn(name, namespace);

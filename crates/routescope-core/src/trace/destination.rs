@@ -22,12 +22,23 @@ impl Tracer<'_, '_> {
         let path =
             DestinationPath::new(mesh, host, namespace, port, subset, wire).with_backend_tls(mesh);
         let subset_text = subset.map_or(String::new(), |s| format!(", subset {s}"));
+        let alias_text = path.alias.map_or(String::new(), |alias| {
+            format!(
+                " {} is an ExternalName Service: Istio routes it as an alias of {}.",
+                alias.label(),
+                path.host
+            )
+        });
         self.step(
             Stage::Destination,
-            format!("Destination {host}:{}{subset_text}.", path.port_text()),
+            format!(
+                "Destination {host}:{}{subset_text}.{alias_text}",
+                path.port_text()
+            ),
             Some(path.destination_key().text()),
             span,
         );
+        let host = path.host;
         if let Some(subset) = subset {
             let defined = path.rule.is_some_and(|(_, rule)| {
                 rule.subsets
@@ -46,7 +57,7 @@ impl Tracer<'_, '_> {
         // Istio's GetDestinationCluster: the destination's port, else the service's only
         // port, else the port the listener took the request on.
         let cluster_port = port.unwrap_or(self.request.url.port);
-        self.cluster = Some(cluster_name(cluster_port, subset, &fqdn(host, namespace)));
+        self.cluster = Some(cluster_name(cluster_port, subset, &fqdn(path.host, namespace)));
         let policy = match (path.rule, path.setting, path.mode()) {
             _ if let Some(tls) = path.backend_tls => (
                 format!(

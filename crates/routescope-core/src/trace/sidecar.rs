@@ -72,7 +72,24 @@ impl<'m> Tracer<'m, '_> {
             None if url.scheme == "tcp" => RouteKind::Tcp,
             None => RouteKind::Http,
         };
-        if let Some((resource, service)) = self.mesh_virtual_service(namespace) {
+        // An ExternalName Service is an alias: the sidecar routes its host as the target's
+        // (the target's virtual host carries the alias as a domain).
+        let alias = mesh.external_name_alias(&url.host, namespace);
+        if let Some((resource, target)) = alias {
+            self.step(
+                Stage::Listener,
+                format!(
+                    "{} is an ExternalName Service: Istio routes {} as an alias of {}.",
+                    resource.label(),
+                    url.host,
+                    target.value
+                ),
+                None,
+                Some(target.span),
+            );
+        }
+        let routed_host = alias.map_or(url.host.as_str(), |(_, target)| target.value.as_str());
+        if let Some((resource, service)) = self.mesh_virtual_service(routed_host, namespace) {
             // A TLS port's filter chains: `tls` rules by SNI, then `tcp` rules, then the
             // default route (Istio's buildSidecarOutboundTCPTLSFilterChainOpts).
             let routes_by = |rule: RouteKind| match kind {
@@ -137,8 +154,12 @@ impl<'m> Tracer<'m, '_> {
     /// The VirtualService of the mesh whose virtual host takes the request: the one of the
     /// most specific host covering it (exact, then the longest wildcard); of several for one
     /// host the oldest, as a sidecar merges none (the others are IST0109's conflict).
-    fn mesh_virtual_service(&self, namespace: &str) -> Option<(&'m Resource, &'m VirtualService)> {
-        let host = fqdn(&self.request.url.host, namespace);
+    fn mesh_virtual_service(
+        &self,
+        host: &str,
+        namespace: &str,
+    ) -> Option<(&'m Resource, &'m VirtualService)> {
+        let host = fqdn(host, namespace);
         self.mesh
             .virtual_services()
             .filter(|(_, service)| crate::resolve::applies_to_mesh(service))
