@@ -57,7 +57,11 @@ impl Tracer<'_, '_> {
         // Istio's GetDestinationCluster: the destination's port, else the service's only
         // port, else the port the listener took the request on.
         let cluster_port = port.unwrap_or(self.request.url.port);
-        self.cluster = Some(cluster_name(cluster_port, subset, &fqdn(path.host, namespace)));
+        self.cluster = Some(cluster_name(
+            cluster_port,
+            subset,
+            &fqdn(path.host, namespace),
+        ));
         let policy = match (path.rule, path.setting, path.mode()) {
             _ if let Some(tls) = path.backend_tls => (
                 format!(
