@@ -14,6 +14,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod order;
+mod regex_match;
 pub mod resolve;
 pub mod settings;
 pub mod share;

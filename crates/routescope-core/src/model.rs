@@ -512,18 +512,20 @@ pub struct StringMatch {
 }
 
 impl StringMatch {
-    /// Does `text` satisfy the condition? `None` for regular expressions, which the engine
-    /// does not evaluate (a regex engine would double the playground's download).
+    /// Does `text` satisfy the condition? A regular expression must match all of it (RE2, as
+    /// Envoy's `safe_regex`); `None` for one the engine does not accept.
     pub fn matches(&self, text: &str, ignore_case: bool) -> Option<bool> {
-        let (text, value) = if ignore_case {
-            (text.to_ascii_lowercase(), self.value.to_ascii_lowercase())
-        } else {
-            (text.to_string(), self.value.clone())
+        let folded = |s: &str| {
+            if ignore_case {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_string()
+            }
         };
         match self.kind {
-            MatchKind::Exact => Some(text == value),
-            MatchKind::Prefix => Some(text.starts_with(&value)),
-            MatchKind::Regex => None,
+            MatchKind::Exact => Some(folded(text) == folded(&self.value)),
+            MatchKind::Prefix => Some(folded(text).starts_with(&folded(&self.value))),
+            MatchKind::Regex => crate::regex_match::full_match(&self.value, text, ignore_case),
         }
     }
 }

@@ -190,7 +190,7 @@ fn string_verdict(
         Some(true) => Ok(()),
         Some(false) => Err(format!("{name} {condition} does not match `{value}`")),
         None => Err(format!(
-            "{name} {condition} is a regular expression, which the tracer does not evaluate"
+            "{name} {condition} is not a regular expression RE2 accepts, so Istio rejects the rule"
         )),
     }
 }

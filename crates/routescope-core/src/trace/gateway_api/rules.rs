@@ -404,11 +404,10 @@ fn path_verdict(wanted: &PathMatch, path: &str) -> Result<(), String> {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         }
-        PathMatchType::RegularExpression => {
-            return Err(format!(
-                "path RegularExpression {value} is a regular expression, which the tracer does not evaluate"
-            ));
-        }
+        PathMatchType::RegularExpression => crate::regex_match::full_match(value, path, false)
+            .ok_or_else(|| {
+                format!("path RegularExpression {value} is not a regular expression RE2 accepts")
+            })?,
     };
     if matched {
         Ok(())
@@ -446,10 +445,19 @@ fn value_verdict(what: &str, wanted: &ValueMatch, value: Option<&str>) -> Result
             "{what} {name} is `{value}`, not `{}`",
             wanted.value
         )),
-        ValueMatchType::RegularExpression => Err(format!(
-            "{what} {name} must match the regular expression `{}`, which the tracer does not evaluate",
-            wanted.value
-        )),
+        ValueMatchType::RegularExpression => {
+            match crate::regex_match::full_match(&wanted.value, value, false) {
+                Some(true) => Ok(()),
+                Some(false) => Err(format!(
+                    "{what} {name} is `{value}`, which the regular expression `{}` does not match",
+                    wanted.value
+                )),
+                None => Err(format!(
+                    "{what} {name}: `{}` is not a regular expression RE2 accepts",
+                    wanted.value
+                )),
+            }
+        }
     }
 }
 
