@@ -555,7 +555,9 @@ impl<'m> Builder<'m> {
             let wire = Wire::from_protocol(protocol);
             let kind = protocol.map(RouteKind::of_protocol);
             for rule in rules(service) {
-                if kind.is_some_and(|kind| kind != rule.kind) || !rule.admits_mesh_port(port) {
+                if kind.is_some_and(|kind| !kind.sidecar_port_tries(rule.kind))
+                    || !rule.admits_mesh_port(port)
+                {
                     continue;
                 }
                 let node = self.rule_node(resource, &rule);
@@ -590,10 +592,21 @@ impl<'m> Builder<'m> {
     fn default_routes(&mut self) {
         let mesh = self.mesh;
         let mut routed: FxHashSet<Fqdn> = FxHashSet::default();
+        // Hosts with a `tcp` rule that takes every connection: their TCP and TLS ports have
+        // no default route left.
+        let mut all_tcp_routed: FxHashSet<Fqdn> = FxHashSet::default();
         for (resource, service) in mesh.virtual_services() {
             if crate::resolve::applies_to_mesh(service) {
+                let takes_all = service
+                    .tcp_routes()
+                    .iter()
+                    .any(|rule| rule.match_items().is_empty());
                 for host in service.host_values() {
-                    routed.insert(Fqdn::of(&host.value, &resource.namespace));
+                    let host = Fqdn::of(&host.value, &resource.namespace);
+                    routed.insert(host);
+                    if takes_all {
+                        all_tcp_routed.insert(host);
+                    }
                 }
             }
         }
@@ -635,11 +648,19 @@ impl<'m> Builder<'m> {
             };
             for (host, host_span) in hosts {
                 let host_fqdn = Fqdn::of(host, &resource.namespace);
-                if routed.contains(&host_fqdn) || self.mesh_routed.contains(&(host_fqdn, None)) {
+                if self.mesh_routed.contains(&(host_fqdn, None)) {
                     continue;
                 }
                 for &(port, protocol) in &ports {
                     if self.mesh_routed.contains(&(host_fqdn, Some(port))) {
+                        continue;
+                    }
+                    // A TCP or TLS port keeps its default route behind the VirtualService's
+                    // rules unless a `tcp` rule takes every connection (Istio adds it then).
+                    let layer4 =
+                        protocol.is_some_and(|p| RouteKind::of_protocol(p) != RouteKind::Http);
+                    let falls_back = layer4 && !all_tcp_routed.contains(&host_fqdn);
+                    if routed.contains(&host_fqdn) && !falls_back {
                         continue;
                     }
                     self.default_route(host, &resource.namespace, host_span, Some(port), protocol);

@@ -17,6 +17,8 @@ pub struct DestinationPath<'m> {
     /// The ExternalName Service the rule named, whose target `host` is: Istio treats it as an
     /// alias, so traffic reaches the target's cluster on the requested port.
     pub alias: Option<&'m Resource>,
+    /// The host as the rule wrote it, which names the destination node.
+    pub written: Fqdn<'m>,
     pub host_fqdn: Fqdn<'m>,
     pub port: Option<u32>,
     pub subset: Option<&'m str>,
@@ -43,6 +45,7 @@ impl<'m> DestinationPath<'m> {
         subset: Option<&'m str>,
         wire: Wire,
     ) -> DestinationPath<'m> {
+        let written = Fqdn::of(host, namespace);
         let alias = mesh.external_name_alias(host, namespace);
         let host = alias.map_or(host, |(_, target)| target.value.as_str());
         let in_mesh = mesh.is_in_mesh(host, namespace);
@@ -61,6 +64,7 @@ impl<'m> DestinationPath<'m> {
         DestinationPath {
             host,
             alias: alias.map(|(resource, _)| resource),
+            written,
             host_fqdn,
             port,
             subset,
@@ -124,7 +128,7 @@ impl<'m> DestinationPath<'m> {
 
     pub fn destination_key(&self) -> NodeKey<'m> {
         NodeKey::Destination {
-            host: self.host_fqdn,
+            host: self.written,
             port: self.port,
             subset: self.subset,
         }

@@ -385,11 +385,11 @@ impl<'m> Tracer<'m, '_> {
                     entry.gateway,
                     entry.server,
                 );
-                let verdict = if admitted {
-                    self.http_verdict(items)
-                } else {
-                    Err("its match entries name another gateway or port".to_string())
-                };
+                if !admitted {
+                    self.rule_not_admitted(resource, &rule, "another gateway or port");
+                    continue;
+                }
+                let verdict = self.http_verdict(items);
                 if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
                     return end;
                 }
@@ -430,11 +430,11 @@ impl<'m> Tracer<'m, '_> {
                     entry.gateway,
                     entry.server,
                 );
-                let verdict = if admitted {
-                    self.l4_verdict(items, Some(sni), false)
-                } else {
-                    Err("its match entries name another gateway or port".to_string())
-                };
+                if !admitted {
+                    self.rule_not_admitted(resource, &rule, "another gateway or port");
+                    continue;
+                }
+                let verdict = self.l4_verdict(items, Some(sni), false);
                 if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
                     return end;
                 }
@@ -472,10 +472,14 @@ impl<'m> Tracer<'m, '_> {
                     entry.gateway,
                     entry.server,
                 );
-                let verdict = match (admitted, rule.route.is_empty()) {
-                    (false, _) => Err("its match entries name another gateway or port".to_string()),
-                    (true, true) => Err("it has no destination".to_string()),
-                    (true, false) => Ok(()),
+                if !admitted {
+                    self.rule_not_admitted(resource, &rule, "another gateway or port");
+                    continue;
+                }
+                let verdict = if rule.route.is_empty() {
+                    Err("it has no destination".to_string())
+                } else {
+                    Ok(())
                 };
                 if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
                     return end;

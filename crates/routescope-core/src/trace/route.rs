@@ -38,6 +38,22 @@ impl Tracer<'_, '_> {
         }
     }
 
+    /// A rule whose match entries name `elsewhere` (another gateway, port, …): this listener
+    /// never builds it, so the step names no graph node.
+    pub(super) fn rule_not_admitted(&mut self, resource: &Resource, rule: &Rule, elsewhere: &str) {
+        self.step(
+            Stage::Rule,
+            format!(
+                "{} {}[{}] does not match: its match entries name {elsewhere}.",
+                resource.label(),
+                rule.kind.key(),
+                rule.index
+            ),
+            None,
+            Some(rule.span),
+        );
+    }
+
     pub(super) fn follow_rule(&mut self, resource: &Resource, rule: &Rule) -> End {
         if let Some(answer) = rule.answers {
             let outcome = if answer == "redirect" {

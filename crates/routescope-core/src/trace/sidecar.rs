@@ -89,26 +89,23 @@ impl<'m> Tracer<'m, '_> {
             );
         }
         let routed_host = alias.map_or(url.host.as_str(), |(_, target)| target.value.as_str());
-        if let Some((resource, service)) = self.mesh_virtual_service(routed_host, namespace) {
-            // A TLS port's filter chains: `tls` rules by SNI, then `tcp` rules, then the
-            // default route (Istio's buildSidecarOutboundTCPTLSFilterChainOpts).
-            let routes_by = |rule: RouteKind| match kind {
-                RouteKind::Tls => rule != RouteKind::Http,
-                kind => rule == kind,
-            };
+        let routing = self.mesh_virtual_service(routed_host, namespace);
+        if let Some((resource, service)) = routing {
+            // A TLS port tries `tls` rules by SNI, then `tcp` rules; a TCP or TLS port
+            // falls back to the default route.
             for rule in rules(service) {
-                if !routes_by(rule.kind) {
+                if !kind.sidecar_port_tries(rule.kind) {
                     continue;
                 }
-                let verdict = if !rule.admits_mesh_port(Some(url.port)) {
-                    Err("its match entries name another port or only gateways".to_string())
-                } else {
-                    match rule.matches {
-                        Matches::Http(items) => self.http_verdict(items),
-                        Matches::Tls(items) => {
-                            let sni = (rule.kind == RouteKind::Tls).then(|| self.request.sni());
-                            self.l4_verdict(items, sni, true)
-                        }
+                if !rule.admits_mesh_port(Some(url.port)) {
+                    self.rule_not_admitted(resource, &rule, "another port or only gateways");
+                    continue;
+                }
+                let verdict = match rule.matches {
+                    Matches::Http(items) => self.http_verdict(items),
+                    Matches::Tls(items) => {
+                        let sni = (rule.kind == RouteKind::Tls).then(|| self.request.sni());
+                        self.l4_verdict(items, sni, true)
                     }
                 };
                 if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
@@ -131,12 +128,13 @@ impl<'m> Tracer<'m, '_> {
         if let Some(end) = self.mesh_api_routes(namespace, kind) {
             return end;
         }
+        let why = match routing {
+            Some((resource, _)) => format!("No rule of {} takes the connection", resource.label()),
+            None => format!("No VirtualService routes {}", url.host),
+        };
         self.step(
             Stage::Rule,
-            format!(
-                "No VirtualService routes {}: the default route sends it to the host as addressed.",
-                url.host
-            ),
+            format!("{why}: the default route sends it to the host as addressed."),
             Some(
                 NodeKey::DefaultRule {
                     host: Fqdn::of(&url.host, namespace),
