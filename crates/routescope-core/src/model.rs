@@ -449,7 +449,18 @@ pub struct HttpRoute {
     pub direct_response: Option<Field<()>>,
     pub mirror: Option<Destination>,
     pub fault: Option<Field<()>>,
+    /// `fault.abort`: the status the proxy answers with instead of routing.
+    pub abort: Option<FaultAbort>,
     pub retries: Option<Field<Retries>>,
+}
+
+/// `fault.abort` of an HTTP rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultAbort {
+    /// `httpStatus`.
+    pub status: Field<u32>,
+    /// `percentage.value`; Istio aborts every request when it is unset.
+    pub percent: Option<f64>,
 }
 
 impl HttpRoute {

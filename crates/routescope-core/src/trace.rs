@@ -217,6 +217,8 @@ pub enum Outcome {
     /// A TCP proxy (a `tcp` rule, or the default route of a TCP port) hands the connection
     /// to the cluster: bytes flow both ways, whatever they are.
     Proxied,
+    /// The rule's `fault.abort` answers with this status before any upstream is asked.
+    FaultAbort(u32),
 }
 
 impl Outcome {
@@ -241,6 +243,17 @@ impl Outcome {
             Outcome::UpstreamFailure => "503 UF",
             Outcome::UpstreamRejects => "400 from the upstream",
             Outcome::Proxied => "connection proxied",
+            Outcome::FaultAbort(status) => match status {
+                400 => "400 (fault injected)",
+                403 => "403 (fault injected)",
+                404 => "404 (fault injected)",
+                429 => "429 (fault injected)",
+                500 => "500 (fault injected)",
+                502 => "502 (fault injected)",
+                503 => "503 (fault injected)",
+                504 => "504 (fault injected)",
+                _ => "fault injected",
+            },
         }
     }
 

@@ -388,6 +388,17 @@ fn bookinfo_and_its_virtual_service_variants() {
             "outbound|9080|v1|ratings.default.svc.cluster.local",
             Outcome::Success,
         ),
+        case("ratings-test-abort: jason gets the injected 500", bookinfo_with("ratings-test-abort"), POD, "http://ratings:9080/ratings/0")
+            .headers(JASON)
+            .route("VirtualService default/ratings http[0]")
+            .fails(Outcome::FaultAbort(500))
+            .says("fault.abort answers 500 for 100% of requests"),
+        case("ratings-test-abort: others reach ratings v1", bookinfo_with("ratings-test-abort"), POD, "http://ratings:9080/ratings/0")
+            .route("VirtualService default/ratings http[1]")
+            .reaches("outbound|9080|v1|ratings.default.svc.cluster.local", Outcome::Success),
+        case("a mirror and retries are shown on the path", bookinfo_with("mirror-v2"), POD, "http://reviews:9080/")
+            .reaches(reviews("v1"), Outcome::Success)
+            .says("mirrors a copy to reviews subset v2; its answer is dropped.\nRetries: up to 3 more attempts"),
         case(
             "a subset no DestinationRule defines",
             rv(
@@ -403,7 +414,7 @@ fn bookinfo_and_its_virtual_service_variants() {
         )
         .fails(Outcome::NoCluster),
     ];
-    assert!(check(cases) >= 19);
+    assert!(check(cases) >= 22);
 }
 
 #[test]

@@ -654,6 +654,16 @@ impl Reader<'_> {
             .collect()
     }
 
+    fn fault_abort(&mut self, route: &Node) -> Option<FaultAbort> {
+        let abort = route.get("fault")?.get("abort")?;
+        let status = self.number(abort, "httpStatus")?;
+        let percent = abort
+            .get("percentage")
+            .and_then(|p| p.get("value"))
+            .and_then(|v| v.as_str()?.parse::<f64>().ok());
+        Some(FaultAbort { status, percent })
+    }
+
     fn source_match(&mut self, node: &Node) -> SourceMatch {
         let mut labels = self
             .mapping(node, "sourceLabels")
@@ -763,6 +773,7 @@ impl Reader<'_> {
                 .mapping(route, "mirror")
                 .map(|mirror| self.destination(&mirror)),
             fault: self.present(route, "fault"),
+            abort: self.fault_abort(route),
             retries: self.mapping(route, "retries").map(|retries| Field {
                 value: Retries {
                     attempts: self.number(retries.value, "attempts"),

@@ -2,7 +2,7 @@
 //! chosen rule sends it.
 
 use super::{End, Outcome, Tracer};
-use crate::model::Resource;
+use crate::model::{HttpRoute, Resource};
 use crate::resolve::RouteKind;
 use crate::topology::{NodeKey, Rule, Stage, Wire};
 
@@ -54,7 +54,71 @@ impl Tracer<'_, '_> {
         );
     }
 
+    /// What an `http` rule does besides routing, in Envoy's order: the fault filter's abort
+    /// answers before the router (for the larger share of requests it takes), a mirror sends a
+    /// copy whose answer is dropped, retries try the upstream again.
+    fn http_rule_effects(&mut self, http: &HttpRoute) -> Option<End> {
+        if let Some(abort) = &http.abort {
+            let status = abort.status.value;
+            let percent = abort.percent.unwrap_or(100.0);
+            if percent >= 50.0 {
+                self.step(
+                    Stage::Rule,
+                    format!("fault.abort answers {status} for {percent}% of requests; this one is among them."),
+                    None,
+                    Some(abort.status.span),
+                );
+                return Some((
+                    Outcome::FaultAbort(status),
+                    format!(
+                        "The rule's fault injection answers {status} itself: no upstream is asked."
+                    ),
+                ));
+            }
+            self.step(
+                Stage::Rule,
+                format!("fault.abort answers {status} for {percent}% of requests; this trace follows the others."),
+                None,
+                Some(abort.status.span),
+            );
+        }
+        if let Some(mirror) = &http.mirror {
+            let host = mirror.host.as_ref().map_or("?", |h| h.value.as_str());
+            let subset = mirror
+                .subset
+                .as_ref()
+                .map_or(String::new(), |s| format!(" subset {}", s.value));
+            self.step(
+                Stage::Rule,
+                format!("The rule mirrors a copy to {host}{subset}; its answer is dropped."),
+                None,
+                Some(mirror.span),
+            );
+        }
+        if let Some(attempts) = http
+            .retries
+            .as_ref()
+            .and_then(|r| r.value.attempts.as_ref())
+        {
+            self.step(
+                Stage::Rule,
+                format!(
+                    "Retries: up to {} more attempts when the upstream fails.",
+                    attempts.value
+                ),
+                None,
+                Some(attempts.span),
+            );
+        }
+        None
+    }
+
     pub(super) fn follow_rule(&mut self, resource: &Resource, rule: &Rule) -> End {
+        if let Some(http) = rule.http
+            && let Some(end) = self.http_rule_effects(http)
+        {
+            return end;
+        }
         if let Some(answer) = rule.answers {
             let outcome = if answer == "redirect" {
                 Outcome::Redirect(301)

@@ -131,6 +131,16 @@ pub fn bookinfo_with(variant: &str) -> String {
             "ratings",
             "  - match:\n    - headers: {end-user: {exact: jason}}\n    fault:\n      delay: {percentage: {value: 100.0}, fixedDelay: 7s}\n    route:\n    - destination: {host: ratings, subset: v1}\n  - route:\n    - destination: {host: ratings, subset: v1}\n",
         ),
+        "ratings-test-abort" => mesh_vs(
+            "ratings",
+            "ratings",
+            "  - match:\n    - headers: {end-user: {exact: jason}}\n    fault:\n      abort: {percentage: {value: 100.0}, httpStatus: 500}\n    route:\n    - destination: {host: ratings, subset: v1}\n  - route:\n    - destination: {host: ratings, subset: v1}\n",
+        ),
+        "mirror-v2" => mesh_vs(
+            "reviews",
+            "reviews",
+            "  - route:\n    - destination: {host: reviews, subset: v1}\n    mirror: {host: reviews, subset: v2}\n    retries: {attempts: 3, perTryTimeout: 2s}\n",
+        ),
         other => panic!("no bookinfo variant {other}"),
     };
     bookinfo() + &variant_text
