@@ -366,34 +366,13 @@ impl<'m> Tracer<'m, '_> {
                 ),
             );
         }
-        for (resource, service, entry) in &services {
-            for rule in rules(service) {
-                if rule.kind != RouteKind::Http {
-                    self.unused_rule_step(
-                        resource,
-                        &rule,
-                        "is never used: a terminating server hands requests to `http` rules only",
-                    );
-                    continue;
-                }
-                let Matches::Http(items) = rule.matches else {
-                    continue;
-                };
-                let admitted = self.mesh.http_rule_admits(
-                    &resource.namespace,
-                    items,
-                    entry.gateway,
-                    entry.server,
-                );
-                if !admitted {
-                    self.rule_not_admitted(resource, &rule, "another gateway or port");
-                    continue;
-                }
-                let verdict = self.http_verdict(items);
-                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
-                    return end;
-                }
-            }
+        let unused = |_| "is never used: a terminating server hands requests to `http` rules only";
+        let verdict = |tracer: &Self, rule: &Rule| match rule.matches {
+            Matches::Http(items) => tracer.http_verdict(items),
+            Matches::Tls(_) => unreachable!("http rules have http match entries"),
+        };
+        if let Some(end) = self.first_bound_rule(&services, RouteKind::Http, &unused, &verdict) {
+            return end;
         }
         (
             Outcome::NoRoute,
@@ -407,38 +386,18 @@ impl<'m> Tracer<'m, '_> {
     fn gateway_tls_routing(&mut self, entry: MergedServer<'m>) -> End {
         let sni = self.request.sni();
         let services = self.bound_services(&[entry], sni);
-        for (resource, service, entry) in &services {
-            for rule in rules(service) {
-                if rule.kind != RouteKind::Tls {
-                    let why = match rule.kind {
-                        RouteKind::Http => {
-                            "never sees this traffic: it is still encrypted, and only `tls` rules route it"
-                        }
-                        _ => {
-                            "is never used: a passthrough server routes by SNI with `tls` rules only"
-                        }
-                    };
-                    self.unused_rule_step(resource, &rule, why);
-                    continue;
-                }
-                let Matches::Tls(items) = rule.matches else {
-                    continue;
-                };
-                let admitted = self.mesh.tls_rule_admits(
-                    &resource.namespace,
-                    items,
-                    entry.gateway,
-                    entry.server,
-                );
-                if !admitted {
-                    self.rule_not_admitted(resource, &rule, "another gateway or port");
-                    continue;
-                }
-                let verdict = self.l4_verdict(items, Some(sni), false);
-                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
-                    return end;
-                }
+        let unused = |kind| match kind {
+            RouteKind::Http => {
+                "never sees this traffic: it is still encrypted, and only `tls` rules route it"
             }
+            _ => "is never used: a passthrough server routes by SNI with `tls` rules only",
+        };
+        let verdict = |tracer: &Self, rule: &Rule| match rule.matches {
+            Matches::Tls(items) => tracer.l4_verdict(items, Some(sni), false),
+            Matches::Http(_) => unreachable!("tls rules have tls match entries"),
+        };
+        if let Some(end) = self.first_bound_rule(&services, RouteKind::Tls, &unused, &verdict) {
+            return end;
         }
         (
             Outcome::ConnectionReset,
@@ -453,38 +412,17 @@ impl<'m> Tracer<'m, '_> {
     /// admit this server proxies the connection. None: the server has no filter chain, and
     /// Envoy resets the connection.
     fn gateway_tcp_routing(&mut self, entry: MergedServer<'m>) -> End {
-        for (resource, service, entry) in self.services_on(&[entry]) {
-            for rule in rules(service) {
-                if rule.kind != RouteKind::Tcp {
-                    self.unused_rule_step(
-                        resource,
-                        &rule,
-                        "is never used: this server proxies connections by `tcp` rules only",
-                    );
-                    continue;
-                }
-                let Matches::Tls(items) = rule.matches else {
-                    continue;
-                };
-                let admitted = self.mesh.tls_rule_admits(
-                    &resource.namespace,
-                    items,
-                    entry.gateway,
-                    entry.server,
-                );
-                if !admitted {
-                    self.rule_not_admitted(resource, &rule, "another gateway or port");
-                    continue;
-                }
-                let verdict = if rule.route.is_empty() {
-                    Err("it has no destination".to_string())
-                } else {
-                    Ok(())
-                };
-                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
-                    return end;
-                }
+        let services = self.services_on(&[entry]);
+        let unused = |_| "is never used: this server proxies connections by `tcp` rules only";
+        let verdict = |_: &Self, rule: &Rule| {
+            if rule.route.is_empty() {
+                Err("it has no destination".to_string())
+            } else {
+                Ok(())
             }
+        };
+        if let Some(end) = self.first_bound_rule(&services, RouteKind::Tcp, &unused, &verdict) {
+            return end;
         }
         (
             Outcome::ConnectionReset,
@@ -493,5 +431,44 @@ impl<'m> Tracer<'m, '_> {
                 self.request.url.port
             ),
         )
+    }
+
+    /// The rules of `services` as one server's route table: rules of another kind than `kind`
+    /// are shown unused (`unused` says why), rules whose match entries name another gateway
+    /// or port are passed over, and the first whose `verdict` holds takes the request.
+    fn first_bound_rule(
+        &mut self,
+        services: &[(&'m Resource, &'m VirtualService, MergedServer<'m>)],
+        kind: RouteKind,
+        unused: &dyn Fn(RouteKind) -> &'static str,
+        verdict: &dyn Fn(&Self, &Rule) -> Result<(), String>,
+    ) -> Option<End> {
+        for (resource, service, entry) in services {
+            for rule in rules(service) {
+                if rule.kind != kind {
+                    self.unused_rule_step(resource, &rule, unused(rule.kind));
+                    continue;
+                }
+                let (namespace, gateway, server) =
+                    (&resource.namespace, entry.gateway, entry.server);
+                let admitted = match rule.matches {
+                    Matches::Http(items) => self
+                        .mesh
+                        .http_rule_admits(namespace, items, gateway, server),
+                    Matches::Tls(items) => {
+                        self.mesh.tls_rule_admits(namespace, items, gateway, server)
+                    }
+                };
+                if !admitted {
+                    self.rule_not_admitted(resource, &rule, "another gateway or port");
+                    continue;
+                }
+                let verdict = verdict(self, &rule);
+                if let Some(end) = self.rule_verdict(resource, &rule, verdict) {
+                    return Some(end);
+                }
+            }
+        }
+        None
     }
 }
