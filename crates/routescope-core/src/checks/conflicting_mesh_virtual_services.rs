@@ -1,5 +1,7 @@
 //! `conflicting-mesh-virtual-services`: two VirtualServices of the mesh for one host (IST0109).
 
+use std::collections::HashMap;
+
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Resource, Spanned, VirtualService};
@@ -67,17 +69,15 @@ spec:
     run: Run::OnMesh(run),
 };
 
-/// A mesh VirtualService's host, as Istio's analyzer scopes it: the FQDN, private to the
-/// namespace when `exportTo` holds only that namespace.
-struct ScopedHost<'m> {
-    scope: Option<&'m str>,
-    host: String,
+/// The oldest VirtualService of a host (keyed as Istio's analyzer scopes it: the FQDN, and
+/// the namespace when `exportTo` keeps the VirtualService to it).
+struct InForce<'m> {
     entry: &'m Spanned<String>,
     resource: &'m Resource,
 }
 
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
-    let mut hosts: Vec<ScopedHost> = Vec::new();
+    let mut hosts: HashMap<(Option<&str>, String), InForce> = HashMap::new();
     let mut services: Vec<(&Resource, &VirtualService)> = mesh
         .virtual_services()
         .filter(|(_, service)| applies_to_mesh(service))
@@ -87,35 +87,30 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
         let scope = private_scope(resource, service);
         for entry in service.host_values() {
             let host = fqdn(&entry.value, &resource.namespace);
-            let first = hosts
-                .iter()
-                .find(|seen| seen.scope == scope && seen.host == host);
-            match first {
-                Some(kept) if !std::ptr::eq(kept.resource, resource) => out.push(
-                    Diagnostic::new(
-                        CHECK.id,
-                        Severity::Warning,
-                        entry.span,
-                        format!(
-                            "{} and {} both route host {host} for the mesh: sidecars use only the older, {}, so the rules of {} for it are not in force",
-                            kept.resource.label(),
-                            resource.label(),
-                            kept.resource.label(),
-                            resource.label()
-                        ),
-                    )
-                    .related(kept.entry.span, "the VirtualService in force for this host")
-                    .istio_code("IST0109")
-                    .resource(resource.reference()),
-                ),
-                Some(_) => {}
-                None => hosts.push(ScopedHost {
-                    scope,
-                    host,
-                    entry,
-                    resource,
-                }),
+            let Some(kept) = hosts.get(&(scope, host.clone())) else {
+                hosts.insert((scope, host), InForce { entry, resource });
+                continue;
+            };
+            if std::ptr::eq(kept.resource, resource) {
+                continue;
             }
+            out.push(
+                Diagnostic::new(
+                    CHECK.id,
+                    Severity::Warning,
+                    entry.span,
+                    format!(
+                        "{} and {} both route host {host} for the mesh: sidecars use only the older, {}, so the rules of {} for it are not in force",
+                        kept.resource.label(),
+                        resource.label(),
+                        kept.resource.label(),
+                        resource.label()
+                    ),
+                )
+                .related(kept.entry.span, "the VirtualService in force for this host")
+                .istio_code("IST0109")
+                .resource(resource.reference()),
+            );
         }
     }
 }

@@ -7,6 +7,8 @@
 //! workload of Gateway `g` has exactly `g`'s selector as labels, and carries every Gateway
 //! whose selector is a subset of them.
 
+use std::collections::HashMap;
+
 use super::Mesh;
 use crate::model::{Gateway, Protocol, Resource, Server};
 
@@ -105,8 +107,8 @@ fn merge<'m>(
     let mut dropped = Vec::new();
     // Per port: the hosts TLS servers hold (as Istio compares them, namespace prefixes
     // resolved), and whether the port is plaintext (its first server).
-    let mut tls_hosts: Vec<(u32, String, MergedServer)> = Vec::new();
-    let mut ports: Vec<(u32, MergedServer)> = Vec::new();
+    let mut tls_hosts: HashMap<(u32, String), MergedServer> = HashMap::new();
+    let mut ports: HashMap<u32, MergedServer> = HashMap::new();
     for &(gateway, spec) in gateways {
         for (index, server) in spec.servers.iter().enumerate() {
             let Some(port) = server.port_number() else {
@@ -120,10 +122,8 @@ fn merge<'m>(
             if server.tls.is_some() {
                 let hosts = sanitized_hosts(server, &gateway.namespace);
                 let duplicate = hosts.iter().find_map(|host| {
-                    tls_hosts
-                        .iter()
-                        .find(|(p, h, _)| *p == port && h == host)
-                        .map(|(_, h, kept)| (h.clone(), *kept))
+                    let kept = tls_hosts.get(&(port, host.clone()))?;
+                    Some((host.clone(), *kept))
                 });
                 if let Some((host, kept)) = duplicate {
                     dropped.push(DroppedServer {
@@ -133,11 +133,13 @@ fn merge<'m>(
                     });
                     continue;
                 }
-                tls_hosts.extend(hosts.into_iter().map(|host| (port, host, entry)));
+                tls_hosts.extend(hosts.into_iter().map(|host| ((port, host), entry)));
             }
-            match ports.iter().find(|(p, _)| *p == port) {
-                None => ports.push((port, entry)),
-                Some((_, first)) if !is_tls_server(first.server) => {
+            match ports.get(&port) {
+                None => {
+                    ports.insert(port, entry);
+                }
+                Some(first) if !is_tls_server(first.server) => {
                     // Istio's canMergeProtocols: only HTTP servers share a plaintext port.
                     if !(protocol_of(server).is_http() && protocol_of(first.server).is_http()) {
                         dropped.push(DroppedServer {
@@ -148,7 +150,7 @@ fn merge<'m>(
                         continue;
                     }
                 }
-                Some((_, first)) if server.tls.is_none() => {
+                Some(first) if server.tls.is_none() => {
                     dropped.push(DroppedServer {
                         dropped: entry,
                         kept: *first,
