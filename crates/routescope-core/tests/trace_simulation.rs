@@ -1281,6 +1281,61 @@ spec:
 }
 
 #[test]
+fn auto_passthrough_routes_by_the_cluster_the_sni_names() {
+    let east_west = bookinfo()
+        + r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: cross-network-gateway, namespace: istio-system}
+spec:
+  selector: {istio: eastwestgateway}
+  servers:
+  - port: {number: 15443, name: tls, protocol: TLS}
+    tls: {mode: AUTO_PASSTHROUGH}
+    hosts: ["*.local"]
+"#;
+    let from = "gateway:istio-system/cross-network-gateway";
+    let cases = vec![
+        case(
+            "the SNI names a subset's cluster",
+            east_west.clone(),
+            from,
+            "tls://reviews.default.svc.cluster.local:15443",
+        )
+        .sni("outbound_.9080_.v2_.reviews.default.svc.cluster.local")
+        .route("none")
+        .reaches(reviews("v2"), Outcome::Success),
+        case(
+            "the SNI names the whole service's cluster",
+            east_west.clone(),
+            from,
+            "tls://reviews.default.svc.cluster.local:15443",
+        )
+        .sni("outbound_.9080_._.reviews.default.svc.cluster.local")
+        .reaches(
+            "outbound|9080||reviews.default.svc.cluster.local",
+            Outcome::Success,
+        ),
+        case(
+            "a host name is not a cluster name",
+            east_west.clone(),
+            from,
+            "tls://reviews.default.svc.cluster.local:15443",
+        )
+        .fails(Outcome::ConnectionReset)
+        .says("AUTO_PASSTHROUGH has no filter chain"),
+        case(
+            "a port the Service does not have",
+            east_west,
+            from,
+            "tls://reviews.default.svc.cluster.local:15443",
+        )
+        .sni("outbound_.80_._.reviews.default.svc.cluster.local")
+        .fails(Outcome::ConnectionReset),
+    ];
+    assert!(check(cases) >= 4);
+}
+
+#[test]
 fn the_tcp_echo_graph_reaches_tcp_echo_9000_with_no_dead_end() {
     let analysis = analyze(
         Sources::single("tcp-echo.yaml", tcp_echo(100, 0)),

@@ -32,8 +32,8 @@ pub use rules::{Matches, Rule, rules};
 pub use wire::Wire;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Protocol, Resource, Server, Spec, VirtualService};
-use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind};
+use crate::model::{Protocol, Resource, Server, ServerTlsMode, Spec, VirtualService};
+use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn};
 use crate::source::Span;
 
 /// A column of the graph.
@@ -386,7 +386,49 @@ impl<'m> Builder<'m> {
     fn gateways(&mut self) {
         for (resource, gateway) in self.mesh.gateways() {
             for (index, server) in gateway.servers.iter().enumerate() {
-                self.gateway_listener(resource, index, server);
+                let listener = self.gateway_listener(resource, index, server);
+                if server.tls_mode() == Some(ServerTlsMode::AutoPassthrough) {
+                    self.auto_passthrough(listener, server);
+                }
+            }
+        }
+    }
+
+    /// An AUTO_PASSTHROUGH server routes by SNI alone, to every cluster of a Service in the
+    /// mesh its hosts cover (Istio's builtAutoPassthroughFilterChains): each port, whole and
+    /// by subset.
+    fn auto_passthrough(&mut self, listener: usize, server: &Server) {
+        let mesh = self.mesh;
+        for resource in &mesh.resources {
+            let Spec::Service(service) = &resource.spec else {
+                continue;
+            };
+            let host = fqdn(&resource.name.value, &resource.namespace);
+            if !auto_passthrough_covers(server, &host) {
+                continue;
+            }
+            let subsets: Vec<Option<&'m str>> = std::iter::once(None)
+                .chain(
+                    mesh.destination_rule_for(&host, &resource.namespace, &resource.namespace)
+                        .into_iter()
+                        .flat_map(|(_, rule)| &rule.subsets)
+                        .filter_map(|subset| subset.name.as_ref().map(|n| Some(n.value.as_str()))),
+                )
+                .collect();
+            for port in &service.ports {
+                let Some(number) = &port.value.number else {
+                    continue;
+                };
+                for &subset in &subsets {
+                    let target = Target {
+                        host: &resource.name.value,
+                        namespace: &resource.namespace,
+                        port: Some(number.value),
+                        subset,
+                        span: resource.name.span,
+                    };
+                    self.destination_chain(listener, None, Wire::ClientTls, target);
+                }
             }
         }
     }
@@ -889,6 +931,17 @@ struct Target<'m> {
     port: Option<u32>,
     subset: Option<&'m str>,
     span: Span,
+}
+
+/// Whether an AUTO_PASSTHROUGH server's hosts (namespace prefixes aside) cover `host`.
+pub(crate) fn auto_passthrough_covers(server: &Server, host: &str) -> bool {
+    server.host_values().any(|pattern| {
+        let pattern = pattern
+            .value
+            .split_once('/')
+            .map_or(pattern.value.as_str(), |(_, host)| host);
+        crate::resolve::host_covers(pattern, host)
+    })
 }
 
 /// Gateway listeners that no live hop leaves, and rules that no live hop reaches, are dead

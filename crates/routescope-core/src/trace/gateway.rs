@@ -4,8 +4,9 @@
 //! and the VirtualServices bound to that server, by `http`, `tls` or `tcp` rules.
 
 use super::{End, Outcome, Tracer};
-use crate::model::{Protocol, Resource, Server, VirtualService};
-use crate::resolve::{DropCause, GatewayTarget, MergedServer, RouteKind, host_covers};
+use crate::model::{Protocol, Resource, Server, ServerTlsMode, VirtualService};
+use crate::resolve::{DropCause, GatewayTarget, MergedServer, PortRef, RouteKind, host_covers};
+use crate::topology::auto_passthrough_covers;
 use crate::topology::{Matches, NodeKey, Rule, Stage, Wire, rules};
 
 /// A server's hosts cover `host` (namespace prefixes aside); more specific patterns rank
@@ -202,6 +203,15 @@ impl<'m> Tracer<'m, '_> {
             );
         }
         match (server.tls_mode(), RouteKind::of(server)) {
+            (Some(ServerTlsMode::AutoPassthrough), _) => {
+                self.step_with_wire(
+                    Stage::Listener,
+                    "Mode AUTO_PASSTHROUGH: the TLS passes through undecrypted, to the cluster its SNI names (`outbound_.<port>_.<subset>_.<host>`), without VirtualServices.".to_string(),
+                    None,
+                    Wire::ClientTls,
+                );
+                self.auto_passthrough(entry)
+            }
             (Some(mode), _) if !mode.terminates() => {
                 self.step_with_wire(
                     Stage::Listener,
@@ -405,6 +415,38 @@ impl<'m> Tracer<'m, '_> {
                 "No `tls` rule matches SNI {sni}: the gateway has no route for the connection and closes it."
             ),
         )
+    }
+
+    /// Istio's builtAutoPassthroughFilterChains: one filter chain per cluster of a Service in
+    /// the mesh that the server's hosts cover, matched by the SNI that names the cluster.
+    fn auto_passthrough(&mut self, entry: MergedServer<'m>) -> End {
+        let sni = self.request.sni().to_string();
+        let named = sni
+            .strip_prefix("outbound_.")
+            .and_then(|rest| rest.split_once("_."))
+            .and_then(|(port, rest)| {
+                let (subset, host) = rest.split_once("_.")?;
+                Some((port.parse::<u32>().ok()?, subset, host))
+            });
+        let namespace = &entry.gateway.namespace;
+        let Some((port, subset, host)) = named.filter(|(port, _, host)| {
+            auto_passthrough_covers(entry.server, host)
+                && self
+                    .mesh
+                    .declared_ports(host, namespace)
+                    .iter()
+                    .any(|d| d.number == *port && matches!(d.port, PortRef::Service(_)))
+        }) else {
+            return (
+                Outcome::ConnectionReset,
+                format!(
+                    "SNI {sni} names no cluster of a Service in the mesh that this server covers: AUTO_PASSTHROUGH has no filter chain for it and the connection is reset."
+                ),
+            );
+        };
+        let subset = (!subset.is_empty()).then_some(subset);
+        let wire = self.client_wire();
+        self.follow_destination(host, namespace, Some(port), subset, None, wire)
     }
 
     /// Istio's `buildGatewayNetworkFiltersFromTCPRoutes`: the VirtualServices bound to the
