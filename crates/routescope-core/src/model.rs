@@ -451,6 +451,11 @@ pub struct HttpRoute {
     pub fault: Option<Field<()>>,
     /// `fault.abort`: the status the proxy answers with instead of routing.
     pub abort: Option<FaultAbort>,
+    /// `redirect.redirectCode` (Istio's default is 301) and `directResponse.status`.
+    pub answer_status: Option<Field<u32>>,
+    /// `rewrite.uri` and `rewrite.authority`.
+    pub rewrite_uri: Option<Field<String>>,
+    pub rewrite_authority: Option<Field<String>>,
     pub retries: Option<Field<Retries>>,
 }
 

@@ -1281,6 +1281,57 @@ spec:
 }
 
 #[test]
+fn redirects_direct_responses_and_rewrites() {
+    let input = service("web", &[("http", 80)])
+        + &mesh_vs(
+            "web",
+            "web",
+            r#"  - match: [{uri: {prefix: /old}}]
+    redirect: {uri: /new, redirectCode: 308}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {uri: /new}
+  - match: [{uri: {prefix: /down}}]
+    directResponse: {status: 503, body: {string: maintenance}}
+  - match: [{uri: {prefix: /v1}}]
+    rewrite: {uri: /v2, authority: web-v2}
+    route: [{destination: {host: web}}]
+"#,
+        );
+    let cases = vec![
+        case("redirectCode", input.clone(), POD, "http://web/old/page")
+            .route("VirtualService default/web http[0]")
+            .fails(Outcome::Redirect(308)),
+        case(
+            "a redirect is 301 by default",
+            input.clone(),
+            POD,
+            "http://web/moved",
+        )
+        .fails(Outcome::Redirect(301)),
+        case(
+            "directResponse answers with its status",
+            input.clone(),
+            POD,
+            "http://web/down",
+        )
+        .fails(Outcome::DirectResponse)
+        .says("direct response (503)"),
+        case(
+            "rewrite is shown on the path",
+            input,
+            POD,
+            "http://web/v1/items",
+        )
+        .reaches(
+            "outbound|80||web.default.svc.cluster.local",
+            Outcome::Success,
+        )
+        .says("rewrites the path prefix to `/v2` and the authority to `web-v2`"),
+    ];
+    assert!(check(cases) >= 4);
+}
+
+#[test]
 fn auto_passthrough_routes_by_the_cluster_the_sni_names() {
     let east_west = bookinfo()
         + r#"apiVersion: networking.istio.io/v1

@@ -774,6 +774,15 @@ impl Reader<'_> {
                 .map(|mirror| self.destination(&mirror)),
             fault: self.present(route, "fault"),
             abort: self.fault_abort(route),
+            answer_status: match (route.get("redirect"), route.get("directResponse")) {
+                (Some(redirect), _) => self.number(redirect, "redirectCode"),
+                (None, Some(direct)) => self.number(direct, "status"),
+                (None, None) => None,
+            },
+            rewrite_uri: route.get("rewrite").and_then(|r| self.string(r, "uri")),
+            rewrite_authority: route
+                .get("rewrite")
+                .and_then(|r| self.string(r, "authority")),
             retries: self.mapping(route, "retries").map(|retries| Field {
                 value: Retries {
                     attempts: self.number(retries.value, "attempts"),

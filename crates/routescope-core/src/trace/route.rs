@@ -82,6 +82,30 @@ impl Tracer<'_, '_> {
                 Some(abort.status.span),
             );
         }
+        let rewrites: Vec<String> = [
+            ("the path prefix", &http.rewrite_uri),
+            ("the authority", &http.rewrite_authority),
+        ]
+        .into_iter()
+        .filter_map(|(what, to)| to.as_ref().map(|to| format!("{what} to `{}`", to.value)))
+        .collect();
+        if !rewrites.is_empty() {
+            let span = http
+                .rewrite_uri
+                .iter()
+                .chain(&http.rewrite_authority)
+                .next()
+                .map(|f| f.span);
+            self.step(
+                Stage::Rule,
+                format!(
+                    "The rule rewrites {} before sending it on.",
+                    rewrites.join(" and ")
+                ),
+                None,
+                span,
+            );
+        }
         if let Some(mirror) = &http.mirror {
             let host = mirror.host.as_ref().map_or("?", |h| h.value.as_str());
             let subset = mirror
@@ -120,12 +144,17 @@ impl Tracer<'_, '_> {
             return end;
         }
         if let Some(answer) = rule.answers {
+            let status = rule.http.and_then(|http| http.answer_status.as_ref());
             let outcome = if answer == "redirect" {
-                Outcome::Redirect(301)
+                Outcome::Redirect(status.map_or(301, |s| s.value))
             } else {
                 Outcome::DirectResponse
             };
-            return (outcome, format!("The rule answers with a {answer} itself."));
+            let status = status.map_or(String::new(), |s| format!(" ({})", s.value));
+            return (
+                outcome,
+                format!("The rule answers with a {answer}{status} itself."),
+            );
         }
         let routes: Vec<_> = rule
             .route
