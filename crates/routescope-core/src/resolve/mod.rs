@@ -468,6 +468,37 @@ impl Mesh {
             })
     }
 
+    /// The ports traffic for `host` (written in `namespace`) is sent on, by what the input
+    /// says of it besides declaring it: DestinationRule `portLevelSettings` and the ports of
+    /// route destinations naming it. For a host only a DestinationRule names, these are the
+    /// sidecar ports it is called on.
+    pub fn called_ports(&self, host: &str, namespace: &str) -> Vec<u32> {
+        let wanted = Fqdn::of(host, namespace);
+        let mut ports: Vec<u32> = Vec::new();
+        for (resource, rule) in self.destination_rules() {
+            if rule
+                .host
+                .as_ref()
+                .is_some_and(|h| Fqdn::of(&h.value, &resource.namespace) == wanted)
+            {
+                let levels = rule.traffic_policy.iter().flat_map(|p| &p.value.port_level);
+                ports.extend(levels.filter_map(|level| level.port.as_ref().map(|p| p.value)));
+            }
+        }
+        for (resource, service) in self.virtual_services() {
+            for destination in service.destinations() {
+                if let (Some(h), Some(port)) = (&destination.host, &destination.port)
+                    && Fqdn::of(&h.value, &resource.namespace) == wanted
+                {
+                    ports.push(port.value);
+                }
+            }
+        }
+        crate::order::sort(&mut ports);
+        ports.dedup();
+        ports
+    }
+
     /// Is there a Kubernetes Service `namespace/name` in the input?
     pub fn has_service(&self, namespace: &str, name: &str) -> bool {
         let host = fqdn(name, namespace);

@@ -168,7 +168,20 @@ impl<'m> Builder<'m> {
             {
                 continue;
             }
-            self.default_route(&host.value, &resource.namespace, host.span, None, None);
+            // The ports it is called on, else one listener for any port.
+            let called = mesh.called_ports(&host.value, &resource.namespace);
+            if called.is_empty() {
+                self.default_route(&host.value, &resource.namespace, host.span, None, None);
+            }
+            for port in called {
+                self.default_route(
+                    &host.value,
+                    &resource.namespace,
+                    host.span,
+                    Some(port),
+                    None,
+                );
+            }
         }
     }
 

@@ -29,7 +29,10 @@ impl<'m> Tracer<'m, '_> {
             Some(NodeKey::MeshClient.text()),
             self.client_wire(),
         );
-        let listener_port = mesh.is_declared(&url.host, namespace).then_some(url.port);
+        // A host the input does not declare has the listeners of the ports it is called on.
+        let listener_port = (mesh.is_declared(&url.host, namespace)
+            || mesh.called_ports(&url.host, namespace).contains(&url.port))
+        .then_some(url.port);
         let declared_as = match (&declared, protocol) {
             (Some(declared), Some(protocol)) => {
                 format!(

@@ -581,3 +581,63 @@ fn redirects_direct_responses_and_rewrites() {
     ];
     assert!(check(cases) >= 4);
 }
+
+#[test]
+fn a_host_only_a_destination_rule_names_listens_on_the_ports_it_is_called_on() {
+    let input = r#"apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: payments}
+spec:
+  host: payments
+  trafficPolicy:
+    portLevelSettings:
+    - port: {number: 8443}
+      tls: {mode: SIMPLE}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - route:
+    - destination: {host: payments, port: {number: 9080}}
+"#;
+    let cases = vec![
+        case(
+            "a port a route names",
+            input.to_string(),
+            POD,
+            "http://payments:9080/",
+        )
+        .listener("outbound listener on port 9080")
+        .route("default")
+        .reaches(
+            "outbound|9080||payments.default.svc.cluster.local",
+            Outcome::Success,
+        ),
+        case(
+            "a port its portLevelSettings name",
+            input.to_string(),
+            POD,
+            "http://payments:8443/",
+        )
+        .listener("outbound listener on port 8443")
+        .reaches(
+            "outbound|8443||payments.default.svc.cluster.local",
+            Outcome::Success,
+        )
+        .says("sets tls SIMPLE for port 8443"),
+    ];
+    assert!(check(cases) >= 2);
+}
