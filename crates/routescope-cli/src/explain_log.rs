@@ -33,7 +33,7 @@ pub struct ExplainLogArgs {
 pub fn run(args: ExplainLogArgs) -> ExitCode {
     match explain_with(args) {
         Ok(report) => {
-            print!("{report}");
+            crate::output::print(&report);
             ExitCode::SUCCESS
         }
         Err(message) => {

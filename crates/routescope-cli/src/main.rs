@@ -1,19 +1,30 @@
 //! `routescope`: check Istio and Gateway API networking YAML in CI pipelines.
 
+mod check;
 mod explain_log;
+mod github;
+mod gitlab;
 mod input;
+mod manual;
+mod output;
 mod render;
+mod sarif;
 mod status;
 mod traffic;
 
+/// A large input holds hundreds of thousands of small allocations (a YAML node each); mimalloc
+/// keeps them in size classes without the 16-byte headers and rounding of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use routescope_core::diagnostic::{Applicability, Severity};
+use routescope_core::checks;
 use routescope_core::model::MtlsMode;
 use routescope_core::settings::MeshSettings;
-use routescope_core::{analyze, checks, fix_all};
 
 /// Routescope finds the mistakes in Istio traffic configuration (Gateway, VirtualService,
 /// DestinationRule, ServiceEntry, PeerAuthentication, Service) and in the Kubernetes Gateway
@@ -23,15 +34,33 @@ use routescope_core::{analyze, checks, fix_all};
 /// Exit codes: 0 when nothing at or above --fail-on was found, 1 when something was,
 /// 2 on usage or input errors (a missing file, a file that is not UTF-8).
 #[derive(Parser, Debug)]
-#[command(name = "routescope", version, about, long_about)]
+#[command(name = "routescope", version = VERSION.as_str(), about, long_about)]
 struct Cli {
+    /// When to colour the output: auto (when writing to a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE forces it), always or never.
+    #[arg(long, value_enum, global = true, default_value_t = output::ColorWhen::Auto)]
+    color: output::ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
 
+/// `--version`: the release, and the versions of Istio and the Gateway API the checks follow.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (checks follow Istio {} and Gateway API {})",
+        env!("CARGO_PKG_VERSION"),
+        routescope_core::ISTIO_VERSION,
+        routescope_core::GATEWAY_API_VERSION
+    )
+});
+
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check YAML files, directories (recursively, *.yaml and *.yml) or standard input (-).
+    /// Check YAML files (whatever their extension), directories (recursively, *.yaml and
+    /// *.yml) or standard input (-).
+    ///
+    /// Documents that are no Istio or Gateway API object (Deployments, ConfigMaps, CI
+    /// workflows) are skipped, so `helm template … | routescope check -` works as it is.
     ///
     /// JSON output (--format json) is a stable contract: {"version": 1, "diagnostics": [{check,
     /// severity, message, istio_code, file, resource {kind, namespace, name}, span {start, end:
@@ -45,6 +74,22 @@ enum Command {
     Explain {
         /// A check id, as printed in brackets (`double-tls`).
         check: String,
+    },
+    /// Print a shell completion script.
+    ///
+    /// `routescope completions bash > /etc/bash_completion.d/routescope`,
+    /// `routescope completions zsh > "${fpath[1]}/_routescope"`,
+    /// `routescope completions fish > ~/.config/fish/completions/routescope.fish`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page routescope(1) in roff, generated from these definitions.
+    ///
+    /// `routescope man | man -l -` reads it; `routescope man --out-dir
+    /// /usr/local/share/man/man1` installs it with a page per subcommand.
+    Man {
+        /// Write routescope.1 and a page per subcommand (routescope-check.1, …) into this
+        /// directory instead.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// Print the traffic graph: every path a request can take, stage by stage, with what is
     /// on the wire at each hop and the diagnostics that break it.
@@ -84,16 +129,29 @@ enum Command {
     /// sectionName?, port?}, controllerName, conditions}], BackendTLSPolicy `ancestors`
     /// [{ancestorRef, controllerName, conditions}]; `{}` where Istio writes none.
     Status(status::StatusArgs),
+    /// Run the language server for editors (LSP 3.17 over standard input and output).
+    ///
+    /// The workspace's Istio and Gateway API YAML is checked as one mesh, with fixes as code
+    /// actions, hover and go to definition. Settings come from the editor (see the README's
+    /// "Editors").
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Files, directories or `-` for standard input.
+    /// Files (read whatever their extension), directories (their *.yaml and *.yml) or `-` for
+    /// standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format: text, json, sarif (SARIF 2.1.0, for code scanning), github (GitHub
+    /// Actions workflow commands: annotations in the job log and the pull request) or gitlab
+    /// (a GitLab Code Quality report).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Text format: print the diagnostics only, without the counts, so a clean input prints
+    /// nothing. The other formats are unchanged.
+    #[arg(long, short)]
+    quiet: bool,
     /// Print the corrected YAML on standard output (safe fixes only), diagnostics that remain
     /// on standard error.
     #[arg(long)]
@@ -154,6 +212,15 @@ enum Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum FailOn {
     Error,
     Warning,
@@ -174,16 +241,19 @@ enum Mtls {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::set_color(cli.color);
     match cli.command {
         Command::Checks => {
-            for check in checks::registry() {
-                println!("{:40} {}", check.id, check.summary);
-            }
+            let list: String = checks::registry()
+                .iter()
+                .map(|check| format!("{:40} {}\n", check.id, check.summary))
+                .collect();
+            output::print(&list);
             ExitCode::SUCCESS
         }
         Command::Explain { check } => match checks::find(&check) {
             Some(check) => {
-                print!("{}", check.render_docs());
+                output::print(&check.render_docs());
                 ExitCode::SUCCESS
             }
             None => {
@@ -191,11 +261,20 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Check(args) => run_check(args),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { out_dir } => manual::man_pages(out_dir.as_deref()),
+        Command::Check(args) => check::run(args),
         Command::Graph(args) => traffic::run_graph(args),
         Command::Trace(args) => traffic::run_trace(args),
         Command::ExplainLog(args) => explain_log::run(args),
         Command::Status(args) => status::run(args),
+        Command::Lsp => match routescope_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("routescope lsp: {error}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -205,70 +284,4 @@ pub fn read_or_exit(paths: &[PathBuf]) -> Result<routescope_core::source::Source
         eprintln!("routescope: {message}");
         ExitCode::from(2)
     })
-}
-
-fn run_check(args: CheckArgs) -> ExitCode {
-    let sources = match read_or_exit(&args.paths) {
-        Ok(sources) => sources,
-        Err(code) => return code,
-    };
-    let settings = args.mesh.settings();
-    let sources = if args.fix {
-        let max = if args.unsafe_fixes {
-            Applicability::Unsafe
-        } else {
-            Applicability::Safe
-        };
-        let fixed = fix_all(sources.clone(), &settings, max);
-        if args.write {
-            for ((_, before), (_, after)) in sources.iter().zip(fixed.iter()) {
-                if before.text == after.text {
-                    continue;
-                }
-                if before.name == "-" {
-                    print!("{}", after.text);
-                } else if let Err(error) =
-                    input::write_atomically(std::path::Path::new(&before.name), &after.text)
-                {
-                    eprintln!("routescope: cannot write {}: {error}", before.name);
-                    return ExitCode::from(2);
-                }
-            }
-        } else {
-            let several = fixed.len() > 1;
-            for (_, file) in fixed.iter() {
-                if several {
-                    println!("# routescope: {}", file.name);
-                }
-                print!("{}", file.text);
-            }
-        }
-        fixed
-    } else {
-        sources
-    };
-    let analysis = analyze(sources, settings);
-    let positions = render::Positions::new(&analysis.mesh.sources);
-    let report = match args.format {
-        Format::Json => render::json_report(&positions, &analysis.diagnostics),
-        Format::Text => render::text_report(&positions, &analysis.diagnostics),
-    };
-    // With --fix the corrected YAML owns standard output.
-    if args.fix && !args.write {
-        eprint!("{report}");
-    } else {
-        print!("{report}");
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Never => None,
-    };
-    let failed = threshold
-        .is_some_and(|threshold| analysis.diagnostics.iter().any(|d| d.severity >= threshold));
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
 }

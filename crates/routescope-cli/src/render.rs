@@ -1,10 +1,14 @@
-//! Output: rustc-like text for people, the stable JSON contract for CI.
+//! Output: rustc-like text for people (styled; `output` drops the styles where colour is off),
+//! the stable JSON contract for CI.
 
 use std::fmt::Write;
 
+use anstyle::Style;
 use routescope_core::diagnostic::{Counts, Diagnostic};
-use routescope_core::source::{LineIndex, Sources, Span};
+use routescope_core::source::{LineCol, LineIndex, Sources, Span};
 use serde_json::{Value, json};
+
+use crate::output::style;
 
 /// Line indexes of every file, built once per output.
 pub struct Positions<'s> {
@@ -31,16 +35,20 @@ impl<'s> Positions<'s> {
         &self.sources.get(span.file).name
     }
 
-    fn position(&self, span: Span, offset: u32) -> Value {
+    /// Line and column (1-based, in characters) of `offset` in the file of `span`.
+    pub fn line_col(&self, span: Span, offset: u32) -> LineCol {
         let text = self.sources.text(span.file);
-        let at = self.index(span).line_col(text, offset as usize);
+        self.index(span).line_col(text, offset as usize)
+    }
+
+    fn position(&self, span: Span, offset: u32) -> Value {
+        let at = self.line_col(span, offset);
         json!({ "line": at.line, "column": at.column, "offset": offset })
     }
 
     /// `file:line:column` of a span's start.
     pub fn location(&self, span: Span) -> String {
-        let text = self.sources.text(span.file);
-        let at = self.index(span).line_col(text, span.start as usize);
+        let at = self.line_col(span, span.start);
         format!("{}:{}:{}", self.name(span), at.line, at.column)
     }
 
@@ -94,13 +102,19 @@ pub fn diagnostic_json(positions: &Positions, d: &Diagnostic) -> Value {
     })
 }
 
-/// rustc-style text: header, location, the source line with carets, related spans, notes.
+/// rustc-style text: each diagnostic (see [`write_diagnostic`]), then the counts.
 pub fn text_report(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
+    let mut out = text_diagnostics(positions, diagnostics);
+    let _ = writeln!(out, "{}", Counts::of(diagnostics));
+    out
+}
+
+/// The diagnostics of the text report without its counts (`--quiet`): nothing when clean.
+pub fn text_diagnostics(positions: &Positions, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for diagnostic in diagnostics {
         write_diagnostic(&mut out, positions, diagnostic);
     }
-    let _ = writeln!(out, "{}", Counts::of(diagnostics));
     out
 }
 
@@ -111,28 +125,39 @@ pub fn write_diagnostic(out: &mut String, positions: &Positions, diagnostic: &Di
         .istio_code
         .map(|code| format!(" ({code})"))
         .unwrap_or_default();
+    let level = style::of(diagnostic.severity);
+    let emphasis = style::EMPHASIS;
     let _ = writeln!(
         out,
-        "{}[{}]: {}{code}",
+        "{level}{}[{}]{level:#}{emphasis}: {}{code}{emphasis:#}",
         diagnostic.severity, diagnostic.check, diagnostic.message
     );
     let gutter = gutter_width(positions, diagnostic);
-    snippet(out, positions, diagnostic.span, '^', "", gutter, "-->");
+    snippet(
+        out,
+        positions,
+        diagnostic.span,
+        ('^', level),
+        "",
+        gutter,
+        "-->",
+    );
     for related in &diagnostic.related {
         snippet(
             out,
             positions,
             related.span,
-            '-',
+            ('-', style::GUTTER),
             &related.message,
             gutter,
             ":::",
         );
     }
+    let blue = style::GUTTER;
     for fix in &diagnostic.fixes {
         let _ = writeln!(
             out,
-            "{:gutter$} = fix ({}): {}",
+            "{:gutter$} {blue}={blue:#} {emphasis}fix{emphasis:#} ({}): {}",
             "",
             fix.applicability.as_str(),
             fix.label
@@ -144,28 +169,24 @@ pub fn write_diagnostic(out: &mut String, positions: &Positions, diagnostic: &Di
 fn gutter_width(positions: &Positions, diagnostic: &Diagnostic) -> usize {
     std::iter::once(diagnostic.span)
         .chain(diagnostic.related.iter().map(|r| r.span))
-        .map(|span| {
-            let text = positions.sources.text(span.file);
-            positions
-                .index(span)
-                .line_col(text, span.start as usize)
-                .line
-        })
+        .map(|span| positions.line_col(span, span.start).line)
         .max()
         .unwrap_or(1)
         .to_string()
         .len()
 }
 
+/// The source line of `span` with `marker`s under it, in the marker's style.
 fn snippet(
     out: &mut String,
     positions: &Positions,
     span: Span,
-    marker: char,
+    (marker, marker_style): (char, Style),
     label: &str,
     gutter: usize,
     arrow: &str,
 ) {
+    let blue = style::GUTTER;
     let text = positions.sources.text(span.file);
     let index = positions.index(span);
     let start = index.line_col(text, span.start as usize);
@@ -173,14 +194,14 @@ fn snippet(
     let line = index.line_text(text, line_number - 1);
     let _ = writeln!(
         out,
-        "{:gutter$}{arrow} {}:{}:{}",
+        "{:gutter$}{blue}{arrow}{blue:#} {}:{}:{}",
         "",
         positions.name(span),
         start.line,
         start.column
     );
-    let _ = writeln!(out, "{:gutter$} |", "");
-    let _ = writeln!(out, "{line_number:>gutter$} | {line}");
+    let _ = writeln!(out, "{:gutter$} {blue}|{blue:#}", "");
+    let _ = writeln!(out, "{blue}{line_number:>gutter$} |{blue:#} {line}");
     let end = index.line_col(text, span.end as usize);
     let line_chars = line.chars().count() as u32;
     let end_column = if end.line == start.line {
@@ -201,5 +222,9 @@ fn snippet(
     } else {
         format!(" {label}")
     };
-    let _ = writeln!(out, "{:gutter$} | {padding}{markers}{label}", "");
+    let _ = writeln!(
+        out,
+        "{:gutter$} {blue}|{blue:#} {padding}{marker_style}{markers}{label}{marker_style:#}",
+        ""
+    );
 }

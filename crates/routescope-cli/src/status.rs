@@ -16,7 +16,7 @@ use routescope_core::resolve::gateway_api::status::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::{MeshArgs, read_or_exit};
+use crate::{MeshArgs, output, read_or_exit};
 
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
@@ -44,12 +44,12 @@ pub fn run(args: StatusArgs) -> ExitCode {
     let analysis = analyze(sources, args.mesh.settings());
     let resources = resources_json(&analysis.mesh);
     match args.format {
-        StatusFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"version": 1, "resources": resources}))
+        StatusFormat::Json => output::print(
+            &(serde_json::to_string_pretty(&json!({"version": 1, "resources": resources}))
                 .expect("JSON values serialise")
+                + "\n"),
         ),
-        StatusFormat::Yaml => print!("{}", yaml_documents(&resources)),
+        StatusFormat::Yaml => output::print(&yaml_documents(&resources)),
     }
     ExitCode::SUCCESS
 }

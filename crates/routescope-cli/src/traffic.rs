@@ -12,7 +12,7 @@ use routescope_core::{Analysis, analyze};
 use serde_json::{Value, json};
 
 use crate::render::Positions;
-use crate::{MeshArgs, read_or_exit};
+use crate::{MeshArgs, output, read_or_exit};
 
 #[derive(clap::Args, Debug)]
 pub struct GraphArgs {
@@ -84,12 +84,11 @@ pub fn run_graph(args: GraphArgs) -> ExitCode {
     let graph = topology::build(&analysis.mesh, &analysis.diagnostics);
     let layout = topology::layout(&graph);
     match args.format {
-        GraphFormat::Dot => print!("{}", topology::to_dot(&graph)),
-        GraphFormat::Svg => println!(
-            "{}",
-            topology::to_svg(&graph, &layout, &analysis.diagnostics)
-        ),
-        GraphFormat::Json => println!("{}", graph_json(&graph, &layout, &analysis)),
+        GraphFormat::Dot => output::print(&topology::to_dot(&graph)),
+        GraphFormat::Svg => {
+            output::print(&(topology::to_svg(&graph, &layout, &analysis.diagnostics) + "\n"))
+        }
+        GraphFormat::Json => output::print(&(graph_json(&graph, &layout, &analysis) + "\n")),
     }
     ExitCode::SUCCESS
 }
@@ -192,8 +191,8 @@ pub fn run_trace(args: TraceArgs) -> ExitCode {
     };
     let positions = Positions::new(&analysis.mesh.sources);
     match args.format {
-        TraceFormat::Text => print!("{}", trace_text(&request, &trace, &positions)),
-        TraceFormat::Json => println!("{}", trace_json(&request, &trace, &positions)),
+        TraceFormat::Text => output::print(&trace_text(&request, &trace, &positions)),
+        TraceFormat::Json => output::print(&(trace_json(&request, &trace, &positions) + "\n")),
     }
     if trace.outcome.is_success() {
         ExitCode::SUCCESS

@@ -1,59 +1,10 @@
 //! The `routescope` binary as CI pipelines use it: output formats, fixes, exit codes.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-const GATEWAY_AND_VS: &str = r#"apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: shop # café ☕
-spec:
-  hosts: ["shop.example.com"]
-  gateways: [public]
-  http:
-  - route:
-    - destination: {host: shop}
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: istio-system}
-spec:
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["shop.example.com"]
-"#;
-
-fn routescope(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_routescope"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut pipe = child.stdin.take().unwrap();
-    // A program that refuses its arguments may exit before reading its input: a broken pipe
-    // here is not a failure, its exit code and output say what happened.
-    let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
+use support::{GATEWAY_AND_VS, routescope, stderr, stdout, write};
 
 #[test]
 fn text_output_looks_like_rustc() {
@@ -241,6 +192,11 @@ fn help_documents_the_flags() {
         "--auto-mtls",
         "--mtls",
         "--complete",
+        "--quiet",
+        "--color",
+        "sarif",
+        "github",
+        "gitlab",
     ] {
         assert!(help.contains(flag), "{flag} not in --help");
     }
@@ -807,11 +763,11 @@ fn status_yaml_and_json_agree() {
 fn yaml_to_json(node: &routescope_core::yaml::Node) -> serde_json::Value {
     use routescope_core::yaml::Value;
     match &node.value {
-        Value::Scalar(scalar) if scalar.plain => scalar
-            .text
-            .parse::<i64>()
-            .map_or_else(|_| serde_json::json!(scalar.text), |n| serde_json::json!(n)),
-        Value::Scalar(scalar) => serde_json::json!(scalar.text),
+        Value::Scalar(scalar) if scalar.plain => scalar.text.parse::<i64>().map_or_else(
+            |_| serde_json::json!(scalar.text.as_str()),
+            |n| serde_json::json!(n),
+        ),
+        Value::Scalar(scalar) => serde_json::json!(scalar.text.as_str()),
         Value::Mapping(entries) => serde_json::Value::Object(
             entries
                 .iter()
@@ -838,4 +794,68 @@ fn status_input_errors_exit_2() {
     ] {
         assert!(help.contains(flag), "{flag} not in status --help");
     }
+}
+
+/// `routescope lsp` is the language server itself (the LSP crate's tests drive its library):
+/// a client that opens a document gets the server's capabilities and the document's
+/// diagnostics, and after shutdown and exit the server ends with status 0.
+#[test]
+fn lsp_subcommand_serves_the_language_server_protocol() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    fn send(to: &mut impl Write, body: &str) {
+        write!(to, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        to.flush().unwrap();
+    }
+    fn receive(from: &mut impl BufRead) -> String {
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            from.read_line(&mut header).unwrap();
+            match header.trim_end().strip_prefix("Content-Length: ") {
+                Some(n) => length = n.parse().unwrap(),
+                None if header.trim_end().is_empty() => break,
+                None => {}
+            }
+        }
+        let mut body = vec![0; length];
+        from.read_exact(&mut body).unwrap();
+        String::from_utf8(body).unwrap()
+    }
+    let mut server = Command::new(env!("CARGO_BIN_EXE_routescope"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to = server.stdin.take().unwrap();
+    let mut from = BufReader::new(server.stdout.take().unwrap());
+    send(
+        &mut to,
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+    );
+    let initialized = receive(&mut from);
+    assert!(initialized.contains("capabilities"), "{initialized}");
+    send(
+        &mut to,
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+    );
+    let text = serde_json::to_string(GATEWAY_AND_VS).unwrap();
+    send(
+        &mut to,
+        &format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"file:///tmp/routescope-lsp-test/vs.yaml","languageId":"yaml","version":1,"text":{text}}}}}}}"#
+        ),
+    );
+    let published = receive(&mut from);
+    assert!(
+        published.contains("textDocument/publishDiagnostics")
+            && published.contains("unknown-gateway"),
+        "{published}"
+    );
+    send(&mut to, r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#);
+    assert!(receive(&mut from).contains(r#""id":2"#));
+    send(&mut to, r#"{"jsonrpc":"2.0","method":"exit"}"#);
+    assert!(server.wait().unwrap().success());
 }

@@ -26,6 +26,13 @@ pub mod topology;
 pub mod trace;
 pub mod yaml;
 
+/// The Istio release whose behaviour the checks follow: its CRDs (istio/api) and its Gateway
+/// API controller.
+pub const ISTIO_VERSION: &str = "1.31";
+/// The Kubernetes Gateway API release whose CRDs (standard channel) the checks follow; the one
+/// [`ISTIO_VERSION`] pins.
+pub const GATEWAY_API_VERSION: &str = "v1.6.1";
+
 use diagnostic::{Applicability, Diagnostic, Fix, Severity, apply_edits, merge_fixes};
 use resolve::Mesh;
 use settings::MeshSettings;

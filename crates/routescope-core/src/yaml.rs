@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use crate::limits::{MAX_ALIAS_NODES, MAX_DEPTH};
@@ -28,7 +29,9 @@ pub enum Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
-    pub text: String,
+    /// Inline up to 24 bytes, exactly as long as the text beyond: a large input has hundreds of
+    /// thousands of scalars.
+    pub text: CompactString,
     /// Plain (unquoted, not a block scalar): only plain scalars can be null, numbers or booleans.
     pub plain: bool,
 }
@@ -48,7 +51,7 @@ impl Node {
     }
 
     pub fn as_str(&self) -> Option<&str> {
-        self.as_scalar().map(|scalar| scalar.text.as_str())
+        self.as_scalar().map(|scalar| &*scalar.text)
     }
 
     pub fn as_mapping(&self) -> Option<&[Entry]> {
@@ -186,7 +189,7 @@ impl Entry {
 
 impl Scalar {
     pub fn is_null(&self) -> bool {
-        self.plain && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+        self.plain && matches!(&*self.text, "" | "~" | "null" | "Null" | "NULL")
     }
 }
 
@@ -394,7 +397,7 @@ impl TreeBuilder<'_> {
                 let node = Node {
                     span: self.span(start, end),
                     value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text: text.into(),
                         plain: style == ScalarStyle::Plain,
                     }),
                 };
@@ -506,7 +509,7 @@ impl TreeBuilder<'_> {
                 start,
                 flow,
                 anchor,
-                items,
+                mut items,
             } => {
                 let last_end = items.last().map(|node| node.span.end as usize - self.base);
                 let (start, flow) = if flow && first_child_here(items.first(), start) {
@@ -514,19 +517,21 @@ impl TreeBuilder<'_> {
                 } else {
                     (start, flow)
                 };
+                items.shrink_to_fit();
                 (start, flow, anchor, last_end, Value::Sequence(items))
             }
             Frame::Mapping {
                 start,
                 flow,
                 anchor,
-                entries,
+                mut entries,
                 ..
             } => {
                 let last_end = entries
                     .last()
                     .map(|entry| entry.value.span.end.max(entry.key.span.end) as usize - self.base);
                 let flow = flow && !first_child_here(entries.first().map(|e| &e.key), start);
+                entries.shrink_to_fit();
                 (start, flow, anchor, last_end, Value::Mapping(entries))
             }
         };

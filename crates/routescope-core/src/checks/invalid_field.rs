@@ -11,8 +11,9 @@ pub static CHECK: Check = Check {
 ## What it does
 Reports a field that Routescope reads whose value has the wrong shape: `hosts: foo` instead of
 a list, `number: abc`, a quoted number, an unknown TLS mode or port protocol. Also reports a
-document without `kind`, and an analysed resource without `metadata.name`. Fields Routescope
-does not read are not checked. The field is then treated as absent, so the other checks still
+document with an `apiVersion` but no `kind`, and an analysed resource without `metadata.name`.
+Documents with neither `apiVersion` nor `kind` are no Kubernetes objects and are skipped, as
+are kinds Routescope does not analyse. Fields Routescope does not read are not checked. The field is then treated as absent, so the other checks still
 run on the rest of the resource.
 
 ## Why is this bad?

@@ -295,14 +295,12 @@ impl Reader<'_> {
         default_namespace: &str,
         out: &mut Vec<Resource>,
     ) {
-        if root.is_null() {
-            return;
-        }
-        if root.as_mapping().is_none() {
-            self.invalid(
-                root.span,
-                format!("a resource must be a mapping, found {}", root.describe()),
-            );
+        // A document with neither `apiVersion` nor `kind` is no Kubernetes object (a CI
+        // workflow, a compose file, a playbook): skipped silently, so that every YAML file of a
+        // repository can be handed over.
+        let names_an_object = root.as_mapping().is_some()
+            && (root.get("apiVersion").is_some() || root.get("kind").is_some());
+        if !names_an_object {
             return;
         }
         let Some(kind) = self.string(&root, "kind") else {
@@ -435,7 +433,7 @@ impl Reader<'_> {
         if entry
             .value
             .as_scalar()
-            .is_some_and(|s| s.plain && s.text == "...")
+            .is_some_and(|s| s.plain && &*s.text == "...")
         {
             // Documentation snippets elide what does not matter with `...`; people paste them.
             self.diagnostics.push(Diagnostic::new(
@@ -968,7 +966,7 @@ fn scalar_text(node: &Node) -> Result<String, String> {
 fn plain_text(node: &Node) -> Option<&str> {
     node.as_scalar()
         .filter(|scalar| scalar.plain)
-        .map(|scalar| scalar.text.as_str())
+        .map(|scalar| &*scalar.text)
 }
 
 fn string_pairs(node: &Node) -> Vec<(String, String)> {
@@ -1076,8 +1074,9 @@ mod tests {
 
     #[test]
     fn missing_kind_and_name_are_reported() {
-        let loaded =
-            load_text("metadata: {name: x}\n---\napiVersion: v1\nkind: Service\nmetadata: {}\n");
+        let loaded = load_text(
+            "apiVersion: v1\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Service\nmetadata: {}\n",
+        );
         assert_eq!(
             messages(&loaded),
             [
@@ -1085,6 +1084,15 @@ mod tests {
                 "Service has no `metadata.name`; it is not analysed"
             ]
         );
+    }
+
+    #[test]
+    fn documents_that_are_no_kubernetes_object_are_skipped_silently() {
+        let loaded = load_text(
+            "name: CI\non: [push]\n---\n- hosts: all\n  tasks: []\n---\njust text\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n",
+        );
+        assert!(messages(&loaded).is_empty(), "{:?}", messages(&loaded));
+        assert_eq!(loaded.resources.len(), 1);
     }
 
     #[test]

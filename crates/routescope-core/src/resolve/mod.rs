@@ -13,10 +13,12 @@ use crate::source::{Sources, Span};
 use crate::yaml::Node;
 
 pub mod gateway_api;
+mod reference;
 mod servers;
 mod tls;
 mod workload;
 
+pub use reference::{Reference, ReferenceKind};
 pub use servers::{ReachedServer, RouteKind, has_server_certificate, server_label};
 pub use tls::{Origination, TlsLevel, TlsPlace, TlsSetting, all_tls_settings};
 pub use workload::{DropCause, DroppedServer, MergedServer, Workload};
@@ -384,8 +386,9 @@ impl Mesh {
             .copied()
     }
 
-    /// The ports that ServiceEntries and Services declare for `host` (written in `namespace`).
-    pub fn declared_ports(&self, host: &str, namespace: &str) -> Vec<DeclaredPort<'_>> {
+    /// The ServiceEntries and Services that declare `host` (written in `namespace`): those
+    /// of the exact host, then wildcard ServiceEntries covering it, each once, in that order.
+    pub fn declarations(&self, host: &str, namespace: &str) -> Vec<&Resource> {
         let host = fqdn(host, namespace);
         let exact = self.services.get(&host).into_iter().flatten().copied();
         let wildcard = self
@@ -398,14 +401,21 @@ impl Mesh {
                     h.value.starts_with('*') && hosts_intersect(&h.value, &host)
                 }))
             });
-        let mut ports = Vec::new();
         let mut seen = Vec::new();
         for index in exact.chain(wildcard) {
-            if seen.contains(&index) {
-                continue;
+            if !seen.contains(&index) {
+                seen.push(index);
             }
-            seen.push(index);
-            let resource = &self.resources[index];
+        }
+        seen.into_iter()
+            .map(|index| &self.resources[index])
+            .collect()
+    }
+
+    /// The ports that ServiceEntries and Services declare for `host` (written in `namespace`).
+    pub fn declared_ports(&self, host: &str, namespace: &str) -> Vec<DeclaredPort<'_>> {
+        let mut ports = Vec::new();
+        for resource in self.declarations(host, namespace) {
             match &resource.spec {
                 Spec::ServiceEntry(entry) => {
                     for port in &entry.ports {
