@@ -478,34 +478,36 @@ impl Mesh {
             })
     }
 
-    /// The ports traffic for `host` (written in `namespace`) is sent on, by what the input
-    /// says of it besides declaring it: DestinationRule `portLevelSettings` and the ports of
-    /// route destinations naming it. For a host only a DestinationRule names, these are the
-    /// sidecar ports it is called on.
-    pub fn called_ports(&self, host: &str, namespace: &str) -> Vec<u32> {
-        let wanted = Fqdn::of(host, namespace);
-        let mut ports: Vec<u32> = Vec::new();
+    /// The ports traffic for each host is sent on, by what the input says of it besides
+    /// declaring it: DestinationRule `portLevelSettings` and the ports of route destinations
+    /// naming it (sorted, without repeats). For a host only a DestinationRule names, these are
+    /// the sidecar ports it is called on.
+    pub fn called_ports(&self) -> HashMap<Fqdn<'_>, Vec<u32>> {
+        let mut ports: HashMap<Fqdn, Vec<u32>> = HashMap::new();
         for (resource, rule) in self.destination_rules() {
-            if rule
-                .host
-                .as_ref()
-                .is_some_and(|h| Fqdn::of(&h.value, &resource.namespace) == wanted)
-            {
-                let levels = rule.traffic_policy.iter().flat_map(|p| &p.value.port_level);
-                ports.extend(levels.filter_map(|level| level.port.as_ref().map(|p| p.value)));
-            }
+            let Some(host) = &rule.host else {
+                continue;
+            };
+            let levels = rule.traffic_policy.iter().flat_map(|p| &p.value.port_level);
+            ports
+                .entry(Fqdn::of(&host.value, &resource.namespace))
+                .or_default()
+                .extend(levels.filter_map(|level| level.port.as_ref().map(|p| p.value)));
         }
         for (resource, service) in self.virtual_services() {
             for destination in service.destinations() {
-                if let (Some(h), Some(port)) = (&destination.host, &destination.port)
-                    && Fqdn::of(&h.value, &resource.namespace) == wanted
-                {
-                    ports.push(port.value);
+                if let (Some(host), Some(port)) = (&destination.host, &destination.port) {
+                    ports
+                        .entry(Fqdn::of(&host.value, &resource.namespace))
+                        .or_default()
+                        .push(port.value);
                 }
             }
         }
-        crate::order::sort(&mut ports);
-        ports.dedup();
+        for list in ports.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
         ports
     }
 

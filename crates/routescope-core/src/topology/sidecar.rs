@@ -155,6 +155,7 @@ impl<'m> Builder<'m> {
         }
         // A DestinationRule for a host the input neither routes nor declares (a Kubernetes
         // Service not pasted) still shapes the traffic pods send to it.
+        let called_ports = mesh.called_ports();
         for (resource, rule) in mesh.destination_rules() {
             let Some(host) = &rule.host else {
                 continue;
@@ -169,11 +170,11 @@ impl<'m> Builder<'m> {
                 continue;
             }
             // The ports it is called on, else one listener for any port.
-            let called = mesh.called_ports(&host.value, &resource.namespace);
+            let called = called_ports.get(&host_fqdn).map_or(&[][..], Vec::as_slice);
             if called.is_empty() {
                 self.default_route(&host.value, &resource.namespace, host.span, None, None);
             }
-            for port in called {
+            for &port in called {
                 self.default_route(
                     &host.value,
                     &resource.namespace,

@@ -31,7 +31,10 @@ impl<'m> Tracer<'m, '_> {
         );
         // A host the input does not declare has the listeners of the ports it is called on.
         let listener_port = (mesh.is_declared(&url.host, namespace)
-            || mesh.called_ports(&url.host, namespace).contains(&url.port))
+            || mesh
+                .called_ports()
+                .get(&Fqdn::of(&url.host, namespace))
+                .is_some_and(|ports| ports.contains(&url.port)))
         .then_some(url.port);
         let declared_as = match (&declared, protocol) {
             (Some(declared), Some(protocol)) => {
