@@ -383,6 +383,19 @@ impl<'m> Tracer<'m, '_> {
         });
     }
 
+    /// A rule's traffic split, each share described; the trace follows the largest.
+    fn split_step(&mut self, shares: &[String]) {
+        self.step(
+            Stage::Rule,
+            format!(
+                "Traffic is split: {}; following the largest share.",
+                shares.join(", ")
+            ),
+            None,
+            None,
+        );
+    }
+
     fn client_wire(&self) -> Wire {
         if self.request.client_tls {
             Wire::ClientTls

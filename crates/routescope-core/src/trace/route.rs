@@ -188,15 +188,7 @@ impl Tracer<'_, '_> {
                     format!("{weight}% to {host}{subset}")
                 })
                 .collect();
-            self.step(
-                Stage::Rule,
-                format!(
-                    "Traffic is split: {}; following the largest share.",
-                    split.join(", ")
-                ),
-                None,
-                None,
-            );
+            self.split_step(&split);
         }
         let destination = &chosen.destination;
         let host = destination.host.as_ref().map_or("", |h| h.value.as_str());

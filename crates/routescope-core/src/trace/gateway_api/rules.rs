@@ -232,15 +232,7 @@ impl<'m> Tracer<'m, '_> {
                     format!("{share}% to {}{port}", b.reference.name_value())
                 })
                 .collect();
-            self.step(
-                Stage::Rule,
-                format!(
-                    "Traffic is split: {}; following the largest share.",
-                    split.join(", ")
-                ),
-                None,
-                None,
-            );
+            self.split_step(&split);
         }
         // The largest weight, the first among equals.
         let chosen = live
