@@ -86,26 +86,12 @@ impl Session {
             .collect()
     }
 
-    /// Where a trace can start: each Gateway of the input, then pods in the default namespace.
-    pub fn trace_origins(&self) -> Vec<String> {
-        let mesh = &self.analysis().mesh;
-        let mut origins: Vec<String> = mesh
-            .gateways()
-            .map(|(resource, _)| {
-                Origin::Gateway {
-                    namespace: resource.namespace.clone(),
-                    name: resource.name.value.clone(),
-                }
-                .to_string()
-            })
-            .collect();
-        origins.push(
-            Origin::Pod {
-                namespace: mesh.settings.default_namespace.clone(),
-            }
-            .to_string(),
-        );
-        origins
+    /// Where a trace can start, `(value, label)`: the gateway workloads, then a pod.
+    pub fn trace_origins(&self) -> Vec<(String, String)> {
+        trace::origins(&self.analysis().mesh)
+            .into_iter()
+            .map(|(origin, label)| (origin.to_string(), label))
+            .collect()
     }
 
     /// A first request to trace for this text.
@@ -114,7 +100,7 @@ impl Session {
         let (from, url) = suggestion.map_or_else(
             || {
                 (
-                    self.trace_origins().remove(0),
+                    self.trace_origins().remove(0).0,
                     "http://example.com/".to_string(),
                 )
             },
@@ -232,15 +218,13 @@ mod tests {
         };
         let error = |f: TraceForm| session.trace(&f).unwrap_err();
         assert!(error(form("somewhere", "http://a/", "")).contains("gateway:<namespace>/<name>"));
-        assert!(error(form("pod", "gopher://a/", "")).contains("http:// or https://"));
+        assert!(error(form("pod", "gopher://a/", "")).contains("http://, https://"));
         assert_eq!(
             error(form("pod", "http://a/", "x-a: 1\nbroken")),
             "header line 2: write `name: value`"
         );
-        assert_eq!(
-            session.trace_origins(),
-            ["gateway:istio-system/gateway", "pod:default"]
-        );
+        let values: Vec<String> = session.trace_origins().into_iter().map(|o| o.0).collect();
+        assert_eq!(values, ["gateway:istio-system/gateway", "pod:default"]);
         assert_eq!(keys_json(&["a\"b".to_string()]), r#"["a\"b"]"#);
     }
 }

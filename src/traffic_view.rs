@@ -249,7 +249,8 @@ pub fn TrafficPanel(
                         {move || {
                             revision.track();
                             session.with_value(Session::trace_origins).into_iter()
-                                .map(|o| view! { <option value=o/> }).collect_view()
+                                .map(|(value, label)| view! { <option value=value label=label/> })
+                                .collect_view()
                         }}
                     </datalist>
                 </label>

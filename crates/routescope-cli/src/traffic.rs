@@ -36,7 +36,8 @@ enum GraphFormat {
 #[derive(clap::Args, Debug)]
 pub struct TraceArgs {
     /// Files, directories or `-` for standard input, then the URL of the request
-    /// (`https://myapp.com/hello`, `http://httpbin.org:443/get`).
+    /// (`https://myapp.com/hello`, `http://httpbin.org:443/get`), or `tcp://host:port` /
+    /// `tls://host:port` for a connection that is not HTTP.
     #[arg(required = true, value_name = "PATH... URL")]
     inputs: Vec<String>,
     /// Where the request starts: gateway:<namespace>/<name> (an Istio Gateway, or a Kubernetes
@@ -46,6 +47,9 @@ pub struct TraceArgs {
     /// A request header, `name: value` (repeatable).
     #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
+    /// A label of the client pod, `key=value` (repeatable), for `sourceLabels` matches.
+    #[arg(long = "source-label")]
+    source_labels: Vec<String>,
     /// The HTTP method.
     #[arg(long, default_value = "GET")]
     method: String,
@@ -152,6 +156,14 @@ fn request(args: &TraceArgs, url: &str) -> Result<Request, String> {
             .headers
             .push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
+    for label in &args.source_labels {
+        let (key, value) = label
+            .split_once('=')
+            .ok_or_else(|| format!("source label `{label}`: write `key=value`"))?;
+        request
+            .source_labels
+            .push((key.trim().to_string(), value.trim().to_string()));
+    }
     Ok(request)
 }
 
@@ -190,12 +202,18 @@ pub fn run_trace(args: TraceArgs) -> ExitCode {
 }
 
 fn trace_text(request: &Request, trace: &Trace, positions: &Positions) -> String {
-    let mut out = format!(
-        "{} {} from {}\n\n",
-        request.method,
-        request.url.scheme.clone() + "://" + &request.url.authority() + &request.url.path,
-        request.origin
-    );
+    let url = &request.url;
+    let what = match url.scheme.as_str() {
+        "tcp" | "tls" => format!("connect {}://{}", url.scheme, url.authority()),
+        _ => format!(
+            "{} {}://{}{}",
+            request.method,
+            url.scheme,
+            url.authority(),
+            url.path
+        ),
+    };
+    let mut out = format!("{what} from {}\n\n", request.origin);
     for (number, step) in trace.steps.iter().enumerate() {
         let at = step
             .span
@@ -209,7 +227,11 @@ fn trace_text(request: &Request, trace: &Trace, positions: &Positions) -> String
             step.text
         );
     }
-    let _ = writeln!(out, "\n{}: {}", trace.outcome.code(), trace.explanation);
+    out.push('\n');
+    if let Some(cluster) = &trace.cluster {
+        let _ = writeln!(out, "cluster: {cluster}");
+    }
+    let _ = writeln!(out, "{}: {}", trace.outcome.code(), trace.explanation);
     out
 }
 
@@ -242,6 +264,7 @@ fn trace_json(request: &Request, trace: &Trace, positions: &Positions) -> String
             "code": trace.outcome.code(),
             "success": trace.outcome.is_success(),
             "explanation": trace.explanation,
+            "cluster": trace.cluster,
         },
     });
     serde_json::to_string_pretty(&value).expect("JSON values serialise")

@@ -326,11 +326,63 @@ fn trace_shows_the_seed_symptom_and_exits_1_until_fixed() {
         );
         let json: serde_json::Value = serde_json::from_str(&stdout(&fixed)).unwrap();
         assert_eq!(json["outcome"]["code"], "200");
+        assert!(
+            json["outcome"]["cluster"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("outbound|")),
+            "{seed}.fixed: {}",
+            json["outcome"]
+        );
         assert_eq!(
             json["steps"].as_array().unwrap().last().unwrap()["stage"],
             "upstream"
         );
     }
+}
+
+#[test]
+fn trace_names_the_cluster_envoy_picks_or_null() {
+    let trace = |from: &str, url: &str, format: &str| {
+        stdout(&routescope(
+            &[
+                "trace",
+                &example("ingress-bypasses-mesh-subsets.fixed.yaml"),
+                "--from",
+                from,
+                url,
+                "--format",
+                format,
+            ],
+            None,
+        ))
+    };
+    let json: serde_json::Value = serde_json::from_str(&trace(
+        "gateway:default/myapp-gateway",
+        "http://myapp.com/hello",
+        "json",
+    ))
+    .unwrap();
+    assert_eq!(
+        json["outcome"]["cluster"],
+        "outbound|80|v1|helloworld.default.svc.cluster.local"
+    );
+    let text = trace(
+        "gateway:default/myapp-gateway",
+        "http://myapp.com/hello",
+        "text",
+    );
+    assert!(
+        text.contains("\ncluster: outbound|80|v1|helloworld.default.svc.cluster.local\n"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&trace(
+        "gateway:default/myapp-gateway",
+        "http://other.com/",
+        "json",
+    ))
+    .unwrap();
+    assert_eq!(json["outcome"]["code"], "404 NR");
+    assert!(json["outcome"]["cluster"].is_null());
 }
 
 #[test]

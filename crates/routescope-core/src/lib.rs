@@ -14,6 +14,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod order;
+mod regex_match;
 pub mod resolve;
 pub mod settings;
 pub mod share;
@@ -70,7 +71,7 @@ pub fn reanalyze_cached(
     settings: MeshSettings,
     cache: &mut load::DocumentCache,
 ) {
-    cache.recycle(std::mem::take(&mut analysis.mesh.resources));
+    cache.recycle(analysis.mesh.take_resources());
     *analysis = analyze_cached(sources, settings, cache);
 }
 

@@ -292,6 +292,21 @@ impl Resource {
         key(self).cmp(&key(other))
     }
 
+    /// Istio's own order of its configuration (`sortConfigByCreationTime`: the order
+    /// VirtualServices merge and Gateways are merged in): by `creationTimestamp`, then name,
+    /// then namespace — where the Gateway API's [`Resource::oldest_first`] takes the namespace
+    /// before the name.
+    pub fn istio_config_order(&self, other: &Resource) -> std::cmp::Ordering {
+        fn key(r: &Resource) -> (&str, &str, &str) {
+            (
+                r.created.as_deref().unwrap_or(""),
+                &r.name.value,
+                &r.namespace,
+            )
+        }
+        key(self).cmp(&key(other))
+    }
+
     /// `Kind namespace/name`, for messages.
     pub fn label(&self) -> String {
         format!(
@@ -447,7 +462,23 @@ pub struct HttpRoute {
     pub direct_response: Option<Field<()>>,
     pub mirror: Option<Destination>,
     pub fault: Option<Field<()>>,
+    /// `fault.abort`: the status the proxy answers with instead of routing.
+    pub abort: Option<FaultAbort>,
+    /// `redirect.redirectCode` (Istio's default is 301) and `directResponse.status`.
+    pub answer_status: Option<Field<u32>>,
+    /// `rewrite.uri` and `rewrite.authority`.
+    pub rewrite_uri: Option<Field<String>>,
+    pub rewrite_authority: Option<Field<String>>,
     pub retries: Option<Field<Retries>>,
+}
+
+/// `fault.abort` of an HTTP rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultAbort {
+    /// `httpStatus`.
+    pub status: Field<u32>,
+    /// `percentage.value`; Istio aborts every request when it is unset.
+    pub percent: Option<f64>,
 }
 
 impl HttpRoute {
@@ -477,7 +508,21 @@ pub struct HttpMatch {
     pub method: Option<Field<StringMatch>>,
     /// `headers`, by lower-cased name.
     pub headers: Vec<(String, Field<StringMatch>)>,
+    /// `withoutHeaders`, by lower-cased name: the request matches when none of them does.
+    pub without_headers: Vec<(String, Field<StringMatch>)>,
+    /// `queryParams`, by name as written (Envoy compares query parameter names exactly).
+    pub query_params: Vec<(String, Field<StringMatch>)>,
+    pub source: SourceMatch,
     pub ignore_uri_case: bool,
+}
+
+/// The `sourceLabels` and `sourceNamespace` of a match entry: which client workloads it
+/// takes (Istio compares them with the client proxy's own labels and namespace).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SourceMatch {
+    /// Sorted by key.
+    pub labels: Vec<(String, String)>,
+    pub namespace: Option<Field<String>>,
 }
 
 /// How an HTTP match condition compares a request value.
@@ -496,18 +541,20 @@ pub struct StringMatch {
 }
 
 impl StringMatch {
-    /// Does `text` satisfy the condition? `None` for regular expressions, which the engine
-    /// does not evaluate (a regex engine would double the playground's download).
+    /// Does `text` satisfy the condition? A regular expression must match all of it (RE2, as
+    /// Envoy's `safe_regex`); `None` for one the engine does not accept.
     pub fn matches(&self, text: &str, ignore_case: bool) -> Option<bool> {
-        let (text, value) = if ignore_case {
-            (text.to_ascii_lowercase(), self.value.to_ascii_lowercase())
-        } else {
-            (text.to_string(), self.value.clone())
+        let folded = |s: &str| {
+            if ignore_case {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_string()
+            }
         };
         match self.kind {
-            MatchKind::Exact => Some(text == value),
-            MatchKind::Prefix => Some(text.starts_with(&value)),
-            MatchKind::Regex => None,
+            MatchKind::Exact => Some(folded(text) == folded(&self.value)),
+            MatchKind::Prefix => Some(folded(text).starts_with(&folded(&self.value))),
+            MatchKind::Regex => crate::regex_match::full_match(&self.value, text, ignore_case),
         }
     }
 }
@@ -555,6 +602,9 @@ pub struct TlsMatch {
     pub sni_hosts: Option<Field<Vec<Spanned<String>>>>,
     pub port: Option<Field<u32>>,
     pub gateways: Option<Field<Vec<Spanned<String>>>>,
+    /// `destinationSubnets` (`tcp` rules): the connection's destination address must be in one.
+    pub destination_subnets: Option<Field<Vec<Spanned<String>>>>,
+    pub source: SourceMatch,
     /// Every key of this match entry, for fixes that remove some of them.
     pub keys: Vec<Span>,
 }
@@ -658,6 +708,8 @@ pub struct PeerAuthentication {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Service {
     pub ports: Vec<Spanned<ServicePort>>,
+    /// `spec.externalName` of a `type: ExternalName` Service: the host it is an alias of.
+    pub external_name: Option<Field<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -8,7 +8,10 @@ mod backend_tls_behind_passthrough;
 mod backend_tls_double_tls;
 mod backend_tls_policy_invalid;
 mod backend_tls_replaces_mesh_mtls;
+mod conflicting_gateway_servers;
+mod conflicting_mesh_virtual_services;
 mod double_tls;
+mod duplicate_resource;
 mod gateway_api_rejected;
 mod gateway_api_version;
 mod gateway_tls_credential;
@@ -137,7 +140,10 @@ static REGISTRY: &[&Check] = &[
     &backend_tls_double_tls::CHECK,
     &backend_tls_policy_invalid::CHECK,
     &backend_tls_replaces_mesh_mtls::CHECK,
+    &conflicting_gateway_servers::CHECK,
+    &conflicting_mesh_virtual_services::CHECK,
     &double_tls::CHECK,
+    &duplicate_resource::CHECK,
     &gateway_api_rejected::CHECK,
     &gateway_api_version::CHECK,
     &gateway_tls_credential::CHECK,

@@ -430,7 +430,7 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
-metadata: {name: ratings, namespace: dev}
+metadata: {name: ratings-local, namespace: dev}
 spec:
   host: ratings
   trafficPolicy: {tls: {mode: DISABLE}}

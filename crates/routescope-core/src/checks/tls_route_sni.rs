@@ -214,6 +214,8 @@ mod tests {
 
     const VS: &str =
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n";
+    const VS2: &str =
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs2}\nspec:\n";
 
     #[test]
     fn flags_missing_and_foreign_sni_hosts() {
@@ -269,7 +271,7 @@ mod tests {
   - {{route: [{{destination: {{host: c}}}}]}}
 #   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ error: has no `match` [fix]
 ---
-{VS}  hosts: ["*"]
+{VS2}  hosts: ["*"]
   gateways: [passthrough]
   tls:
   - match: [{{port: 443}}]

@@ -3,8 +3,9 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::replace_scalar;
-use crate::model::VirtualService;
+use crate::model::{ResourceKind, VirtualService};
 use crate::resolve::{GatewayTarget, Mesh, RouteKind};
+use crate::suggest::{is_close, nearest_first};
 
 pub static CHECK: Check = Check {
     id: "unknown-gateway",
@@ -20,9 +21,11 @@ in another namespace, the message says so: the usual cause is a missing `ns/` pr
 Covers the gateway part of Istio's IST0101 (ReferencedResourceNotFound); missing hosts and
 secrets, which IST0101 also covers, are out of its scope.
 
-When the input may be partial (the default), a Gateway that is nowhere in the input is
-reported as info; with "input is complete" it is a warning. A Gateway that is in the input
-under another namespace is always a warning.
+When the input has no Gateway at all it may be partial (the default): the reference is
+reported as info, and with "input is complete" as a warning. When the input has Gateways but
+none of that name and namespace, it is a warning, with the names that are close ("did you
+mean `istio-system/public`?"). A Gateway that is in the input under another namespace is always
+a warning.
 
 ## Why is this bad?
 Istio ignores the binding: the routes never reach the gateway and requests get `404 NR`.
@@ -99,15 +102,28 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 "{} is bound to Gateway {namespace}/{name}, which is not in the input",
                 resource.label()
             );
-            let severity = if elsewhere.is_empty() {
-                mesh.missing_reference_severity()
-            } else {
+            let existing = existing_gateways(mesh);
+            let severity = if !elsewhere.is_empty() {
                 message.push_str(&format!(
                     "; a Gateway `{name}` exists in namespace {} (a bare name resolves in the \
                      VirtualService's namespace, {})",
                     elsewhere.join(", "),
                     resource.namespace
                 ));
+                Severity::Warning
+            } else if existing.is_empty() {
+                // Nothing of the kind in the input: most likely a partial paste.
+                mesh.missing_reference_severity()
+            } else {
+                let near: Vec<String> = nearest_first(name, existing)
+                    .into_iter()
+                    .filter(|(candidate, _)| is_close(name, candidate))
+                    .map(|(_, qualified)| format!("`{qualified}`"))
+                    .take(3)
+                    .collect();
+                if !near.is_empty() {
+                    message.push_str(&format!("; did you mean {}?", near.join(" or ")));
+                }
                 Severity::Warning
             };
             let mut diagnostic = Diagnostic::new(CHECK.id, severity, entry.span, message)
@@ -124,6 +140,25 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// Every Gateway of the input (Istio's and the Gateway API's), as (name, `namespace/name`).
+fn existing_gateways(mesh: &Mesh) -> Vec<(String, String)> {
+    mesh.resources
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                ResourceKind::Gateway | ResourceKind::KubernetesGateway
+            )
+        })
+        .map(|r| {
+            (
+                r.name.value.clone(),
+                format!("{}/{}", r.namespace, r.name.value),
+            )
+        })
+        .collect()
 }
 
 /// Whether the Gateway `namespace/name` has a server that routes with a kind of rule the
@@ -166,7 +201,9 @@ spec:
   - gw
 #   ^^ warning: Gateway default/gw, which is not in the input; a Gateway `gw` exists in namespace istio-system [fix]
   - other-ns/nothing
-#   ^^^^^^^^^^^^^^^^ info: bound to Gateway other-ns/nothing, which is not in the input
+#   ^^^^^^^^^^^^^^^^ warning: bound to Gateway other-ns/nothing, which is not in the input
+  - edge/gw1
+#   ^^^^^^^^ warning: which is not in the input; did you mean `istio-system/gw`?
   - mesh
   - istio-system/gw
 "#
@@ -184,6 +221,14 @@ spec:
             settings,
             "unknown-gateway",
             "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [a.com]\n  gateways: [\"nothing\"]\n#            ^^^^^^^^^ warning: Gateway default/nothing\n",
+        );
+    }
+
+    #[test]
+    fn with_no_gateway_in_the_input_a_missing_one_is_info() {
+        check(
+            "unknown-gateway",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [a.com]\n  gateways: [public]\n#            ^^^^^^ info: Gateway default/public, which is not in the input\n",
         );
     }
 

@@ -3,6 +3,7 @@
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::{Mesh, fqdn};
+use crate::suggest::{is_close, nearest_first};
 
 pub static CHECK: Check = Check {
     id: "unknown-subset",
@@ -15,8 +16,10 @@ to the destination host (exact host before wildcard, the VirtualService's namesp
 reports a subset that it does not define. Covers the subset part of Istio's IST0101; missing
 hosts and secrets are out of its scope.
 
-When the DestinationRule for the host is in the input but lacks the subset, that is an error.
-When no DestinationRule for the host is in the input, the subset may be defined in a file not
+When the DestinationRule for the host is in the input but lacks the subset, that is an error
+(with the defined subsets whose names are close: "did you mean `v1`?"). When the input has
+DestinationRules but none for the host, it is a warning, with the DestinationRule hosts close
+to it. When the input has no DestinationRule at all, the subset may be defined in a file not
 pasted: info by default, a warning with "input is complete".
 
 ## Why is this bad?
@@ -88,17 +91,23 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                 &resource.namespace,
                 &resource.namespace,
             ) {
-                None => Diagnostic::new(
-                    CHECK.id,
-                    mesh.missing_reference_severity(),
-                    subset.span,
-                    format!(
+                None => {
+                    let mut message = format!(
                         "{} routes to subset `{}` of {full_host}, but no DestinationRule for \
                          that host is in the input",
                         resource.label(),
                         subset.value
-                    ),
-                ),
+                    );
+                    let hosts = rule_hosts(mesh);
+                    // With no DestinationRule at all the input is likely partial.
+                    let severity = if hosts.is_empty() {
+                        mesh.missing_reference_severity()
+                    } else {
+                        message.push_str(&did_you_mean(&full_host, hosts));
+                        Severity::Warning
+                    };
+                    Diagnostic::new(CHECK.id, severity, subset.span, message)
+                }
                 Some((rule_resource, rule)) => {
                     let defined: Vec<&str> = rule
                         .subsets
@@ -113,6 +122,11 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     } else {
                         format!("it defines {}", defined.join(", "))
                     };
+                    let named = defined
+                        .iter()
+                        .map(|d| (d.to_string(), d.to_string()))
+                        .collect();
+                    let hint = did_you_mean(&subset.value, named);
                     let at = rule
                         .subsets_field
                         .as_ref()
@@ -123,7 +137,7 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                         subset.span,
                         format!(
                             "{} routes to subset `{}` of {full_host}, which {} does not define \
-                             ({known})",
+                             ({known}){hint}",
                             resource.label(),
                             subset.value,
                             rule_resource.label()
@@ -138,6 +152,32 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     .resource(resource.reference()),
             );
         }
+    }
+}
+
+/// The hosts DestinationRules of the input name, as (FQDN, as written).
+fn rule_hosts(mesh: &Mesh) -> Vec<(String, String)> {
+    mesh.destination_rules()
+        .filter_map(|(resource, rule)| {
+            let host = rule.host.as_ref()?;
+            Some((fqdn(&host.value, &resource.namespace), host.value.clone()))
+        })
+        .collect()
+}
+
+/// `; did you mean `a`?` for the candidates (compared, shown) close to `written`, else nothing.
+fn did_you_mean(written: &str, candidates: Vec<(String, String)>) -> String {
+    let mut near: Vec<String> = Vec::new();
+    for (compared, shown) in nearest_first(written, candidates) {
+        let shown = format!("`{shown}`");
+        if is_close(written, &compared) && !near.contains(&shown) && near.len() < 3 {
+            near.push(shown);
+        }
+    }
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", near.join(" or "))
     }
 }
 
@@ -166,7 +206,12 @@ spec:
     mirror:
       host: ratings
       subset: v2
-#             ^^ info: no DestinationRule for that host is in the input
+#             ^^ warning: no DestinationRule for that host is in the input
+  - route:
+    - destination: {host: reviws, subset: v1}
+#                                         ^^ warning: no DestinationRule for that host is in the input; did you mean `reviews`?
+    - destination: {host: reviews, subset: v11}
+#                                          ^^^ error: (it defines v1); did you mean `v1`?
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -176,6 +221,14 @@ spec:
   subsets:
   - name: v1
 "#,
+        );
+    }
+
+    #[test]
+    fn with_no_destination_rule_in_the_input_a_subset_is_info() {
+        check(
+            "unknown-subset",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v2}\n#                                          ^^ info: no DestinationRule for that host is in the input\n",
         );
     }
 

@@ -242,6 +242,7 @@ mod tests {
     use crate::checks::fixture::check;
 
     const VS: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [reviews]\n";
+    const VS2: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs2}\nspec:\n  hosts: [reviews]\n";
 
     #[test]
     fn flags_rules_after_a_catch_all() {
@@ -262,7 +263,7 @@ mod tests {
     route:
     - destination: {{host: reviews, subset: v2}}
 ---
-{VS}  http:
+{VS2}  http:
   - match:
     - uri: {{prefix: /api}}
     - {{}}
@@ -274,7 +275,7 @@ mod tests {
   - route:
     - destination: {{host: reviews, port: {{number: 9000}}}}
   - route:
-#   ^^^^^^ warning: rule tcp[1] of VirtualService default/vs is never used: rule tcp[0] before it has no `match`
+#   ^^^^^^ warning: rule tcp[1] of VirtualService default/vs2 is never used: rule tcp[0] before it has no `match`
     - destination: {{host: reviews, port: {{number: 9001}}}}
 "#
             ),

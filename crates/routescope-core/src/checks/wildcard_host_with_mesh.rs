@@ -116,6 +116,10 @@ mod tests {
 
     const VS: &str =
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n";
+    const VS2: &str =
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs2}\nspec:\n";
+    const VS3: &str =
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs3}\nspec:\n";
 
     #[test]
     fn flags_star_hosts_applying_to_the_mesh() {
@@ -129,7 +133,7 @@ mod tests {
   - route:
     - destination: {{host: a}}
 ---
-{VS}  hosts: ['*', a.example.com]
+{VS2}  hosts: ['*', a.example.com]
 #         ^^^ error: its `gateways` lists `mesh` [fix]
   gateways:
   - istio-system/public # ingress
@@ -138,7 +142,7 @@ mod tests {
   - route:
     - destination: {{host: a}}
 ---
-{VS}  hosts: ["*"]
+{VS3}  hosts: ["*"]
 #         ^^^ error: Istio rejects `*` for VirtualServices bound to the mesh
   gateways: []
 "#

@@ -639,16 +639,27 @@ impl Reader<'_> {
         })
     }
 
-    /// `headers` of an HTTP match entry, by lower-cased header name.
-    fn header_matches(&mut self, node: &Node) -> Vec<(String, Field<StringMatch>)> {
-        let Some(headers) = self.mapping(node, "headers") else {
+    /// String conditions by name under `key` of an HTTP match entry (`headers`,
+    /// `withoutHeaders`, `queryParams`); header names are lower-cased.
+    fn named_matches(
+        &mut self,
+        node: &Node,
+        key: &str,
+        lower_case: bool,
+    ) -> Vec<(String, Field<StringMatch>)> {
+        let Some(conditions) = self.mapping(node, key) else {
             return Vec::new();
         };
-        let entries = headers.value.as_mapping().unwrap_or_default();
+        let entries = conditions.value.as_mapping().unwrap_or_default();
         entries
             .iter()
             .filter_map(|entry| {
-                let name = entry.key.as_str()?.to_ascii_lowercase();
+                let name = entry.key.as_str()?;
+                let name = if lower_case {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_string()
+                };
                 let value = Reader::string_match_of(&entry.value)?;
                 let field = Field {
                     value,
@@ -658,6 +669,28 @@ impl Reader<'_> {
                 Some((name, field))
             })
             .collect()
+    }
+
+    fn fault_abort(&mut self, route: &Node) -> Option<FaultAbort> {
+        let abort = route.get("fault")?.get("abort")?;
+        let status = self.number(abort, "httpStatus")?;
+        let percent = abort
+            .get("percentage")
+            .and_then(|p| p.get("value"))
+            .and_then(|v| v.as_str()?.parse::<f64>().ok());
+        Some(FaultAbort { status, percent })
+    }
+
+    fn source_match(&mut self, node: &Node) -> SourceMatch {
+        let mut labels = self
+            .mapping(node, "sourceLabels")
+            .map(|s| string_pairs(s.value))
+            .unwrap_or_default();
+        crate::order::sort(&mut labels);
+        SourceMatch {
+            labels,
+            namespace: self.string(node, "sourceNamespace"),
+        }
     }
 
     fn present(&mut self, node: &Node, key: &str) -> Option<Field<()>> {
@@ -743,7 +776,10 @@ impl Reader<'_> {
                 authority: r.string_match(item, "authority"),
                 scheme: r.string_match(item, "scheme"),
                 method: r.string_match(item, "method"),
-                headers: r.header_matches(item),
+                headers: r.named_matches(item, "headers", true),
+                without_headers: r.named_matches(item, "withoutHeaders", true),
+                query_params: r.named_matches(item, "queryParams", false),
+                source: r.source_match(item),
                 ignore_uri_case: r.boolean(item, "ignoreUriCase").is_some_and(|b| b.value),
             }),
             route: self.route_destinations(route),
@@ -754,6 +790,16 @@ impl Reader<'_> {
                 .mapping(route, "mirror")
                 .map(|mirror| self.destination(&mirror)),
             fault: self.present(route, "fault"),
+            abort: self.fault_abort(route),
+            answer_status: match (route.get("redirect"), route.get("directResponse")) {
+                (Some(redirect), _) => self.number(redirect, "redirectCode"),
+                (None, Some(direct)) => self.number(direct, "status"),
+                (None, None) => None,
+            },
+            rewrite_uri: route.get("rewrite").and_then(|r| self.string(r, "uri")),
+            rewrite_authority: route
+                .get("rewrite")
+                .and_then(|r| self.string(r, "authority")),
             retries: self.mapping(route, "retries").map(|retries| Field {
                 value: Retries {
                     attempts: self.number(retries.value, "attempts"),
@@ -772,6 +818,8 @@ impl Reader<'_> {
                 sni_hosts: r.strings(item, "sniHosts"),
                 port: r.number(item, "port"),
                 gateways: r.strings(item, "gateways"),
+                destination_subnets: r.strings(item, "destinationSubnets"),
+                source: r.source_match(item),
                 keys: item
                     .as_mapping()
                     .unwrap_or_default()
@@ -916,7 +964,14 @@ impl Reader<'_> {
             })
             .map(|ports| ports.value)
             .unwrap_or_default();
-        Service { ports }
+        let external = self
+            .string(spec, "type")
+            .is_some_and(|kind| kind.value == "ExternalName");
+        let external_name = self.string(spec, "externalName").filter(|_| external);
+        Service {
+            ports,
+            external_name,
+        }
     }
 }
 

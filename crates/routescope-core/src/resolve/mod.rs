@@ -18,10 +18,12 @@ pub use inventory::Inventory;
 mod reference;
 mod servers;
 mod tls;
+mod workload;
 
 pub use reference::{Reference, ReferenceKind};
 pub use servers::{ReachedServer, RouteKind, has_server_certificate, server_label};
 pub use tls::{Origination, TlsLevel, TlsPlace, TlsSetting, all_tls_settings};
+pub use workload::{DropCause, DroppedServer, MergedServer, Workload};
 
 /// All resources of one input, the text they came from, and the mesh settings.
 pub struct Mesh {
@@ -44,6 +46,19 @@ pub struct Mesh {
     peer_authentications: HashMap<String, usize>,
     /// The Gateway API objects and the attachment of their routes.
     gateway_api: gateway_api::GatewayApi,
+    /// Resources a later one of the same kind, namespace and name replaces, as `kubectl apply`
+    /// of the whole input would: they are not part of the mesh.
+    pub overridden: Vec<Overridden>,
+}
+
+/// A resource of the input that a later namesake replaces.
+#[derive(Clone, Debug)]
+pub struct Overridden {
+    pub resource: Resource,
+    /// Its place in the input, among all resources.
+    position: usize,
+    /// The index in [`Mesh::resources`] of the resource that replaces it.
+    pub survivor: usize,
 }
 
 /// What one `gateways` entry of a VirtualService refers to.
@@ -97,11 +112,13 @@ impl Mesh {
     /// The mesh of `resources` (in input order, as [`crate::load::load`] gives them: look-ups
     /// by span rely on it) read from `sources`.
     pub fn new(sources: Sources, settings: MeshSettings, resources: Vec<Resource>) -> Mesh {
+        let (resources, overridden) = last_wins(resources);
         let mut mesh = Mesh {
             sources,
             settings,
             resources,
             skipped: Vec::new(),
+            overridden,
             gateways: HashMap::new(),
             gateway_namespaces: HashMap::new(),
             destination_rules: HashMap::new(),
@@ -161,6 +178,27 @@ impl Mesh {
                 _ => {}
             }
         }
+    }
+
+    /// Every resource of the input, overridden ones included, in input order (to hand back to
+    /// a [`crate::load::DocumentCache`]).
+    pub fn take_resources(&mut self) -> Vec<Resource> {
+        let mut kept = std::mem::take(&mut self.resources).into_iter();
+        let mut overridden = std::mem::take(&mut self.overridden).into_iter().peekable();
+        let mut all = Vec::with_capacity(kept.len() + overridden.len());
+        loop {
+            match overridden.peek() {
+                Some(next) if next.position == all.len() => {
+                    all.push(overridden.next().expect("peeked").resource);
+                }
+                _ => match kept.next() {
+                    Some(resource) => all.push(resource),
+                    None => break,
+                },
+            }
+        }
+        all.extend(overridden.map(|o| o.resource));
+        all
     }
 
     /// The Gateway API objects of the input: look-ups and route attachment.
@@ -424,6 +462,60 @@ impl Mesh {
         ports
     }
 
+    /// The ExternalName Service `host` (written in `namespace`) names, and its target: Istio
+    /// treats such a Service as an alias, so requests for it reach the target's clusters.
+    pub fn external_name_alias(
+        &self,
+        host: &str,
+        namespace: &str,
+    ) -> Option<(&Resource, &Field<String>)> {
+        let host = fqdn(host, namespace);
+        self.services
+            .get(&host)
+            .into_iter()
+            .flatten()
+            .find_map(|&index| {
+                let resource = &self.resources[index];
+                match &resource.spec {
+                    Spec::Service(service) => service.external_name.as_ref().map(|t| (resource, t)),
+                    _ => None,
+                }
+            })
+    }
+
+    /// The ports traffic for each host is sent on, by what the input says of it besides
+    /// declaring it: DestinationRule `portLevelSettings` and the ports of route destinations
+    /// naming it (sorted, without repeats). For a host only a DestinationRule names, these are
+    /// the sidecar ports it is called on.
+    pub fn called_ports(&self) -> HashMap<Fqdn<'_>, Vec<u32>> {
+        let mut ports: HashMap<Fqdn, Vec<u32>> = HashMap::new();
+        for (resource, rule) in self.destination_rules() {
+            let Some(host) = &rule.host else {
+                continue;
+            };
+            let levels = rule.traffic_policy.iter().flat_map(|p| &p.value.port_level);
+            ports
+                .entry(Fqdn::of(&host.value, &resource.namespace))
+                .or_default()
+                .extend(levels.filter_map(|level| level.port.as_ref().map(|p| p.value)));
+        }
+        for (resource, service) in self.virtual_services() {
+            for destination in service.destinations() {
+                if let (Some(host), Some(port)) = (&destination.host, &destination.port) {
+                    ports
+                        .entry(Fqdn::of(&host.value, &resource.namespace))
+                        .or_default()
+                        .push(port.value);
+                }
+            }
+        }
+        for list in ports.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        ports
+    }
+
     /// Is there a Kubernetes Service `namespace/name` in the input?
     pub fn has_service(&self, namespace: &str, name: &str) -> bool {
         let host = fqdn(name, namespace);
@@ -493,6 +585,53 @@ impl Mesh {
             source: None,
         }
     }
+}
+
+/// Splits `resources` into those the mesh has and those a later resource of the same kind,
+/// namespace and name replaces (`kubectl apply` of the documents in order keeps the last).
+fn last_wins(resources: Vec<Resource>) -> (Vec<Resource>, Vec<Overridden>) {
+    let mut last: HashMap<(ResourceKind, &str, &str), usize> = HashMap::new();
+    for (position, resource) in resources.iter().enumerate() {
+        last.insert(
+            (resource.kind, &resource.namespace, &resource.name.value),
+            position,
+        );
+    }
+    let survives: Vec<bool> = resources
+        .iter()
+        .enumerate()
+        .map(|(position, r)| {
+            last[&(r.kind, r.namespace.as_str(), r.name.value.as_str())] == position
+        })
+        .collect();
+    if survives.iter().all(|&s| s) {
+        return (resources, Vec::new());
+    }
+    // Where each surviving resource lands once the overridden ones are taken out.
+    let mut kept_index = vec![0; resources.len()];
+    let mut count = 0;
+    for (position, &kept) in survives.iter().enumerate() {
+        kept_index[position] = count;
+        count += usize::from(kept);
+    }
+    let survivor_of: Vec<usize> = resources
+        .iter()
+        .map(|r| kept_index[last[&(r.kind, r.namespace.as_str(), r.name.value.as_str())]])
+        .collect();
+    let mut kept = Vec::with_capacity(count);
+    let mut overridden = Vec::new();
+    for (position, resource) in resources.into_iter().enumerate() {
+        if survives[position] {
+            kept.push(resource);
+        } else {
+            overridden.push(Overridden {
+                resource,
+                position,
+                survivor: survivor_of[position],
+            });
+        }
+    }
+    (kept, overridden)
 }
 
 /// The `gateways` a VirtualService lists; `None` when it lists none: omitted and empty both

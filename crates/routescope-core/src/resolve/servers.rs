@@ -42,6 +42,16 @@ impl RouteKind {
         }
     }
 
+    /// Whether a sidecar's outbound port routing with `self` rules tries `rule` rules too: a
+    /// TLS port's filter chains are its `tls` rules by SNI, then its `tcp` rules (Istio's
+    /// buildSidecarOutboundTCPTLSFilterChainOpts).
+    pub fn sidecar_port_tries(self, rule: RouteKind) -> bool {
+        match self {
+            RouteKind::Tls => rule != RouteKind::Http,
+            kind => rule == kind,
+        }
+    }
+
     /// The VirtualService key of these rules.
     pub fn key(self) -> &'static str {
         match self {

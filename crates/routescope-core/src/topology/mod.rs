@@ -16,6 +16,7 @@ mod layout;
 mod path;
 mod render;
 mod rules;
+mod sidecar;
 mod wire;
 
 use std::collections::HashSet;
@@ -32,8 +33,8 @@ pub use rules::{Matches, Rule, rules};
 pub use wire::Wire;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Protocol, Resource, Server, Spec, VirtualService};
-use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind};
+use crate::model::{Resource, Server, ServerTlsMode, Spec, VirtualService};
+use crate::resolve::{Fqdn, GatewayTarget, Mesh, RouteKind, fqdn};
 use crate::source::Span;
 
 /// A column of the graph.
@@ -386,7 +387,49 @@ impl<'m> Builder<'m> {
     fn gateways(&mut self) {
         for (resource, gateway) in self.mesh.gateways() {
             for (index, server) in gateway.servers.iter().enumerate() {
-                self.gateway_listener(resource, index, server);
+                let listener = self.gateway_listener(resource, index, server);
+                if server.tls_mode() == Some(ServerTlsMode::AutoPassthrough) {
+                    self.auto_passthrough(listener, server);
+                }
+            }
+        }
+    }
+
+    /// An AUTO_PASSTHROUGH server routes by SNI alone, to every cluster of a Service in the
+    /// mesh its hosts cover (Istio's builtAutoPassthroughFilterChains): each port, whole and
+    /// by subset.
+    fn auto_passthrough(&mut self, listener: usize, server: &Server) {
+        let mesh = self.mesh;
+        for resource in &mesh.resources {
+            let Spec::Service(service) = &resource.spec else {
+                continue;
+            };
+            let host = fqdn(&resource.name.value, &resource.namespace);
+            if !auto_passthrough_covers(server, &host) {
+                continue;
+            }
+            let subsets: Vec<Option<&'m str>> = std::iter::once(None)
+                .chain(
+                    mesh.destination_rule_for(&host, &resource.namespace, &resource.namespace)
+                        .into_iter()
+                        .flat_map(|(_, rule)| &rule.subsets)
+                        .filter_map(|subset| subset.name.as_ref().map(|n| Some(n.value.as_str()))),
+                )
+                .collect();
+            for port in &service.ports {
+                let Some(number) = &port.value.number else {
+                    continue;
+                };
+                for &subset in &subsets {
+                    let target = Target {
+                        host: &resource.name.value,
+                        namespace: &resource.namespace,
+                        port: Some(number.value),
+                        subset,
+                        span: resource.name.span,
+                    };
+                    self.destination_chain(listener, None, Wire::ClientTls, target);
+                }
             }
         }
     }
@@ -532,173 +575,6 @@ impl<'m> Builder<'m> {
                 self.rule_destinations(node, resource, &rule, wire, None);
             }
         }
-    }
-
-    /// Rules of a VirtualService bound to `mesh`, behind the sidecar's outbound port of each
-    /// port its hosts declare (or one "any port" listener when none is declared).
-    fn mesh_rules(&mut self, resource: &'m Resource, service: &'m VirtualService) {
-        let mut ports: Vec<(u32, Option<Protocol>)> = Vec::new();
-        for host in service.host_values() {
-            for declared in self.mesh.declared_ports(&host.value, &resource.namespace) {
-                if !ports.iter().any(|(number, _)| *number == declared.number) {
-                    ports.push((declared.number, declared.protocol));
-                }
-            }
-        }
-        let listeners: Vec<(Option<u32>, Option<Protocol>)> = if ports.is_empty() {
-            vec![(None, None)]
-        } else {
-            ports.into_iter().map(|(n, p)| (Some(n), p)).collect()
-        };
-        for (port, protocol) in listeners {
-            let listener = self.sidecar_listener(port, protocol);
-            let wire = Wire::from_protocol(protocol);
-            let kind = protocol.map(RouteKind::of_protocol);
-            for rule in rules(service) {
-                if kind.is_some_and(|kind| kind != rule.kind) || !rule.admits_mesh_port(port) {
-                    continue;
-                }
-                let node = self.rule_node(resource, &rule);
-                self.edge(listener, node, None, wire, None);
-                self.rule_destinations(node, resource, &rule, wire, port);
-            }
-        }
-    }
-
-    /// The sidecar's outbound listener for `port` and the pods that send to it.
-    fn sidecar_listener(&mut self, port: Option<u32>, protocol: Option<Protocol>) -> usize {
-        let listener = self.node(NodeKey::SidecarListener(port), Stage::Listener, || {
-            let detail = fmt::from_fn(|f| match protocol {
-                Some(protocol) => write!(f, "{protocol}"),
-                None => f.write_str("any protocol"),
-            });
-            NodeText::new(
-                format_args!("sidecar outbound :{}", PortText(port)),
-                detail,
-                Vec::new(),
-            )
-        });
-        let client = self.node(NodeKey::MeshClient, Stage::Client, || {
-            NodeText::new("pod in the mesh", "through its sidecar", Vec::new())
-        });
-        self.edge(client, listener, None, Wire::from_protocol(protocol), None);
-        listener
-    }
-
-    /// ServiceEntry and Service hosts that no mesh VirtualService routes: the sidecar sends
-    /// to them directly (a default route per declared port).
-    fn default_routes(&mut self) {
-        let mesh = self.mesh;
-        let mut routed: FxHashSet<Fqdn> = FxHashSet::default();
-        for (resource, service) in mesh.virtual_services() {
-            if crate::resolve::applies_to_mesh(service) {
-                for host in service.host_values() {
-                    routed.insert(Fqdn::of(&host.value, &resource.namespace));
-                }
-            }
-        }
-        for resource in &mesh.resources {
-            let (hosts, ports): (Vec<(&str, Span)>, Vec<PortProtocol>) = match &resource.spec {
-                Spec::ServiceEntry(entry) => (
-                    entry
-                        .hosts
-                        .iter()
-                        .flat_map(|hosts| hosts.value.iter())
-                        .map(|host| (host.value.as_str(), host.span))
-                        .collect(),
-                    entry
-                        .ports
-                        .iter()
-                        .filter_map(|port| {
-                            let number = port.value.number.as_ref()?.value;
-                            Some((number, port.value.protocol.as_ref().map(|p| p.value)))
-                        })
-                        .collect(),
-                ),
-                Spec::Service(service) => (
-                    vec![(resource.name.value.as_str(), resource.name.span)],
-                    service
-                        .ports
-                        .iter()
-                        .filter_map(|port| {
-                            let number = port.value.number.as_ref()?.value;
-                            let protocol = port
-                                .value
-                                .name
-                                .as_ref()
-                                .and_then(|name| Protocol::from_port_name(&name.value));
-                            Some((number, protocol))
-                        })
-                        .collect(),
-                ),
-                _ => continue,
-            };
-            for (host, host_span) in hosts {
-                let host_fqdn = Fqdn::of(host, &resource.namespace);
-                if routed.contains(&host_fqdn) || self.mesh_routed.contains(&(host_fqdn, None)) {
-                    continue;
-                }
-                for &(port, protocol) in &ports {
-                    if self.mesh_routed.contains(&(host_fqdn, Some(port))) {
-                        continue;
-                    }
-                    self.default_route(host, &resource.namespace, host_span, Some(port), protocol);
-                }
-            }
-        }
-        // A DestinationRule for a host the input neither routes nor declares (a Kubernetes
-        // Service not pasted) still shapes the traffic pods send to it.
-        for (resource, rule) in mesh.destination_rules() {
-            let Some(host) = &rule.host else {
-                continue;
-            };
-            let declared = mesh.is_declared(&host.value, &resource.namespace);
-            let host_fqdn = Fqdn::of(&host.value, &resource.namespace);
-            if host.value.starts_with('*')
-                || declared
-                || routed.contains(&host_fqdn)
-                || self.mesh_routed.contains(&(host_fqdn, None))
-            {
-                continue;
-            }
-            self.default_route(&host.value, &resource.namespace, host.span, None, None);
-        }
-    }
-
-    /// Pods → the sidecar's port → the default route to `host` (no VirtualService) → ….
-    fn default_route(
-        &mut self,
-        host: &'m str,
-        namespace: &'m str,
-        span: Span,
-        port: Option<u32>,
-        protocol: Option<Protocol>,
-    ) {
-        let listener = self.sidecar_listener(port, protocol);
-        let wire = Wire::from_protocol(protocol);
-        let rule = self.node(
-            NodeKey::DefaultRule {
-                host: Fqdn::of(host, namespace),
-                port,
-            },
-            Stage::Rule,
-            || {
-                NodeText::new(
-                    "default route",
-                    format_args!("{host} (no VirtualService)"),
-                    vec![span],
-                )
-            },
-        );
-        self.edge(listener, rule, None, wire, None);
-        let target = Target {
-            host,
-            namespace,
-            port,
-            subset: None,
-            span,
-        };
-        self.destination_chain(rule, None, wire, target);
     }
 
     fn rule_node(&mut self, resource: &'m Resource, rule: &Rule) -> usize {
@@ -858,9 +734,6 @@ impl<'m> Builder<'m> {
     }
 }
 
-/// A declared port number and the protocol it announces.
-type PortProtocol = (u32, Option<Protocol>);
-
 /// Where a rule sends traffic.
 struct Target<'m> {
     host: &'m str,
@@ -868,6 +741,17 @@ struct Target<'m> {
     port: Option<u32>,
     subset: Option<&'m str>,
     span: Span,
+}
+
+/// Whether an AUTO_PASSTHROUGH server's hosts (namespace prefixes aside) cover `host`.
+pub(crate) fn auto_passthrough_covers(server: &Server, host: &str) -> bool {
+    server.host_values().any(|pattern| {
+        let pattern = pattern
+            .value
+            .split_once('/')
+            .map_or(pattern.value.as_str(), |(_, host)| host);
+        crate::resolve::host_covers(pattern, host)
+    })
 }
 
 /// Gateway listeners that no live hop leaves, and rules that no live hop reaches, are dead

@@ -12,8 +12,13 @@ use crate::resolve::{DeclaredPort, EffectiveMtls, Fqdn, Mesh, PortRef, TlsPlace,
 
 /// One destination (host, port, subset) and everything that applies to it.
 pub struct DestinationPath<'m> {
-    /// The host as the rule wrote it.
+    /// The host as the rule wrote it, or the target of the ExternalName Service it names.
     pub host: &'m str,
+    /// The ExternalName Service the rule named, whose target `host` is: Istio treats it as an
+    /// alias, so traffic reaches the target's cluster on the requested port.
+    pub alias: Option<&'m Resource>,
+    /// The host as the rule wrote it, which names the destination node.
+    pub written: Fqdn<'m>,
     pub host_fqdn: Fqdn<'m>,
     pub port: Option<u32>,
     pub subset: Option<&'m str>,
@@ -40,6 +45,9 @@ impl<'m> DestinationPath<'m> {
         subset: Option<&'m str>,
         wire: Wire,
     ) -> DestinationPath<'m> {
+        let written = Fqdn::of(host, namespace);
+        let alias = mesh.external_name_alias(host, namespace);
+        let host = alias.map_or(host, |(_, target)| target.value.as_str());
         let in_mesh = mesh.is_in_mesh(host, namespace);
         let host_fqdn = Fqdn::of(host, namespace);
         let rule = mesh.destination_rule_for(host, namespace, namespace);
@@ -55,6 +63,8 @@ impl<'m> DestinationPath<'m> {
         );
         DestinationPath {
             host,
+            alias: alias.map(|(resource, _)| resource),
+            written,
             host_fqdn,
             port,
             subset,
@@ -118,7 +128,7 @@ impl<'m> DestinationPath<'m> {
 
     pub fn destination_key(&self) -> NodeKey<'m> {
         NodeKey::Destination {
-            host: self.host_fqdn,
+            host: self.written,
             port: self.port,
             subset: self.subset,
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::{HttpMatch, RouteDestination, Spanned, TlsMatch, VirtualService};
+use crate::model::{HttpMatch, HttpRoute, RouteDestination, Spanned, TlsMatch, VirtualService};
 use crate::resolve::RouteKind;
 use crate::source::Span;
 
@@ -24,6 +24,8 @@ pub struct Rule<'v> {
     pub route: &'v [RouteDestination],
     /// `redirect` or `directResponse`, which answer without a destination.
     pub answers: Option<&'static str>,
+    /// The `http` rule itself (its fault, mirror and retries), for the tracer.
+    pub http: Option<&'v HttpRoute>,
 }
 
 impl Rule<'_> {
@@ -147,6 +149,7 @@ pub fn rules(service: &VirtualService) -> Vec<Rule<'_>> {
             matches: Matches::Http(rule.match_items()),
             route: &rule.route,
             answers,
+            http: Some(rule),
         });
     }
     for (kind, field) in [
@@ -165,6 +168,7 @@ pub fn rules(service: &VirtualService) -> Vec<Rule<'_>> {
                 matches: Matches::Tls(rule.match_items()),
                 route: &rule.route,
                 answers: None,
+                http: None,
             });
         }
     }

@@ -371,7 +371,23 @@ fn urls_and_origins_parse_or_say_what_is_wrong() {
     assert!(
         Url::parse("ftp://x")
             .unwrap_err()
-            .contains("http:// or https://")
+            .contains("http://, https://, tcp:// or tls://")
+    );
+    assert!(
+        Url::parse("tcp://db.example.com")
+            .unwrap_err()
+            .contains("needs a port")
+    );
+    let url = Url::parse("tls://db.example.com:5432").unwrap();
+    assert_eq!((url.port, url.explicit_port), (5432, true));
+    assert!(
+        Request::new(
+            Origin::Pod {
+                namespace: "a".into()
+            },
+            url
+        )
+        .client_tls
     );
     assert!(
         Url::parse("http://x:99999/")

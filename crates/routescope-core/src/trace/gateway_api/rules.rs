@@ -232,15 +232,7 @@ impl<'m> Tracer<'m, '_> {
                     format!("{share}% to {}{port}", b.reference.name_value())
                 })
                 .collect();
-            self.step(
-                Stage::Rule,
-                format!(
-                    "Traffic is split: {}; following the largest share.",
-                    split.join(", ")
-                ),
-                None,
-                None,
-            );
+            self.split_step(&split);
         }
         // The largest weight, the first among equals.
         let chosen = live
@@ -404,11 +396,10 @@ fn path_verdict(wanted: &PathMatch, path: &str) -> Result<(), String> {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         }
-        PathMatchType::RegularExpression => {
-            return Err(format!(
-                "path RegularExpression {value} is a regular expression, which the tracer does not evaluate"
-            ));
-        }
+        PathMatchType::RegularExpression => crate::regex_match::full_match(value, path, false)
+            .ok_or_else(|| {
+                format!("path RegularExpression {value} is not a regular expression RE2 accepts")
+            })?,
     };
     if matched {
         Ok(())
@@ -446,10 +437,19 @@ fn value_verdict(what: &str, wanted: &ValueMatch, value: Option<&str>) -> Result
             "{what} {name} is `{value}`, not `{}`",
             wanted.value
         )),
-        ValueMatchType::RegularExpression => Err(format!(
-            "{what} {name} must match the regular expression `{}`, which the tracer does not evaluate",
-            wanted.value
-        )),
+        ValueMatchType::RegularExpression => {
+            match crate::regex_match::full_match(&wanted.value, value, false) {
+                Some(true) => Ok(()),
+                Some(false) => Err(format!(
+                    "{what} {name} is `{value}`, which the regular expression `{}` does not match",
+                    wanted.value
+                )),
+                None => Err(format!(
+                    "{what} {name}: `{}` is not a regular expression RE2 accepts",
+                    wanted.value
+                )),
+            }
+        }
     }
 }
 

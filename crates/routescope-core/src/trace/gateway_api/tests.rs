@@ -220,11 +220,18 @@ fn precedence_filters_and_backends_follow_istio() {
             "the request has no X-Canary header",
         ),
         case(
-            "regular expressions are not evaluated",
-            ordered,
+            "a RegularExpression path must match the whole path (RE2 full match)",
+            ordered.clone(),
             "http://a.example.com/v2/items",
+            Outcome::Success,
+            "HTTPRoute default/broad rule 3 matches",
+        ),
+        case(
+            "a RegularExpression path that matches only a part does not match",
+            ordered,
+            "http://a.example.com/x/v2/items",
             Outcome::NoRoute,
-            "which the tracer does not evaluate",
+            "rule 3 does not match: path RegularExpression /v[0-9]+/.* does not match `/x/v2/items`",
         ),
         case(
             "a redirect answers with its Location",
