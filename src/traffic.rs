@@ -22,6 +22,8 @@ pub struct TraceView {
     pub code: &'static str,
     pub success: bool,
     pub explanation: String,
+    /// The Envoy cluster reached, `outbound|port|subset|host`.
+    pub cluster: Option<String>,
     /// The graph nodes on the path.
     pub keys: Vec<String>,
 }
@@ -152,6 +154,7 @@ impl Session {
             code: traced.outcome.code(),
             success: traced.outcome.is_success(),
             explanation: traced.explanation,
+            cluster: traced.cluster,
         })
     }
 }
@@ -197,6 +200,7 @@ mod tests {
         assert_eq!(form.from, "gateway:istio-system/gateway");
         let traced = session.trace(&form).unwrap();
         assert_eq!((traced.code, traced.success), ("404 NR", false));
+        assert_eq!(traced.cluster, None, "a 404 reaches no cluster");
         assert!(traced.steps.iter().any(|s| s.range.is_some()));
         let fixed = session
             .corrected(routescope_core::diagnostic::Applicability::Safe)
@@ -204,6 +208,13 @@ mod tests {
         let session = Session::new(fixed, MeshSettings::default());
         let traced = session.trace(&form).unwrap();
         assert_eq!((traced.code, traced.success), ("200", true), "{traced:?}");
+        assert!(
+            traced
+                .cluster
+                .as_deref()
+                .is_some_and(|c| c.starts_with("outbound|")),
+            "{traced:?}"
+        );
         assert!(traced.keys.len() >= 7);
     }
 

@@ -309,6 +309,9 @@ fn TraceResult(
                     }
                 }).collect_view()}
             </ol>
+            {trace.cluster.map(|cluster| view! {
+                <p class="trace-cluster">"Envoy cluster: " <code>{cluster}</code></p>
+            })}
             <p class=class><strong class="code">{icon} " " {trace.code}</strong> " " {trace.explanation}</p>
         </div>
     }
