@@ -477,8 +477,21 @@ pub struct HttpRoute {
 pub struct FaultAbort {
     /// `httpStatus`.
     pub status: Field<u32>,
-    /// `percentage.value`; Istio aborts every request when it is unset.
-    pub percent: Option<f64>,
+    /// `percentage.value` as written (a decimal); Istio aborts every request when it is unset.
+    /// Kept as text: the page carries no float parsing or formatting (about 10 KB of wasm).
+    pub percent: Option<String>,
+}
+
+impl FaultAbort {
+    /// Whether the abort takes at least half of the requests (so a trace follows it); the
+    /// whole part of the percentage decides (49.9 does not, 50 and 50.5 do).
+    pub fn takes_most(&self) -> bool {
+        let Some(percent) = &self.percent else {
+            return true;
+        };
+        let whole = percent.split('.').next().unwrap_or("");
+        whole.parse::<u32>().is_ok_and(|whole| whole >= 50)
+    }
 }
 
 impl HttpRoute {

@@ -60,8 +60,8 @@ impl Tracer<'_, '_> {
     fn http_rule_effects(&mut self, http: &HttpRoute) -> Option<End> {
         if let Some(abort) = &http.abort {
             let status = abort.status.value;
-            let percent = abort.percent.unwrap_or(100.0);
-            if percent >= 50.0 {
+            let percent = abort.percent.as_deref().unwrap_or("100");
+            if abort.takes_most() {
                 self.step(
                     Stage::Rule,
                     format!("fault.abort answers {status} for {percent}% of requests; this one is among them."),
