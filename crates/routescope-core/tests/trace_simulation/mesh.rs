@@ -174,7 +174,7 @@ fn bookinfo_and_its_virtual_service_variants() {
             .headers(JASON)
             .route("VirtualService default/ratings http[0]")
             .fails(Outcome::FaultAbort(500))
-            .says("fault.abort answers 500 for 100% of requests"),
+            .says("fault.abort answers 500 for 100.0% of requests"),
         case("ratings-test-abort: others reach ratings v1", bookinfo_with("ratings-test-abort"), POD, "http://ratings:9080/ratings/0")
             .route("VirtualService default/ratings http[1]")
             .reaches("outbound|9080|v1|ratings.default.svc.cluster.local", Outcome::Success),
