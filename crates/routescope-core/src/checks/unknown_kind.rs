@@ -354,6 +354,10 @@ fn missing_api_version(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic
             names.join(" and of ")
         ),
     );
+    // `apiVersion:` with no value: what to write there is the user's call.
+    if object.keys.iter().any(|(key, _)| key.value == "apiVersion") {
+        return Some(diagnostic);
+    }
     // A misspelled key holding a version of the kind's own group: renaming it is the fix.
     let misspelled: Vec<_> = object
         .keys
@@ -437,6 +441,11 @@ metadata: {name: g}
 kind: Gateway
 #     ^^^^^^^ error: Gateway has no `apiVersion`: the API server refuses it, and Routescope does not analyse it (it is a kind of networking.istio.io and of gateway.networking.k8s.io)
 metadata: {name: h}
+---
+apiVersion: ~
+kind: VirtualService
+#     ^^^^^^^^^^^^^^ error: VirtualService has no `apiVersion`
+metadata: {name: i}
 ---
 xapiVersion: v1
 kind: Service
