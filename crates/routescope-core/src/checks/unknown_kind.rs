@@ -181,6 +181,20 @@ fn api_version_for(group: &str, kind: &str) -> String {
     }
 }
 
+/// `group/version` when `group` serves `kind` at `version`, else `kind`'s default version
+/// there (see [`api_version_for`]).
+fn api_version_keeping(group: &str, kind: &str, version: &str) -> String {
+    let served = kinds_of(group)
+        .and_then(|kinds| kinds.iter().find(|(k, _)| *k == kind))
+        .map_or(&[][..], |(_, versions)| *versions);
+    let keeps = !version.is_empty() && (served.is_empty() || served.contains(&version));
+    match (keeps, group.is_empty()) {
+        (true, true) => version.to_string(),
+        (true, false) => format!("{group}/{version}"),
+        (false, _) => api_version_for(group, kind),
+    }
+}
+
 /// The candidates near `written` (case aside, or within `is_close`), when exactly one is
 /// nearest.
 fn only_nearest<'c>(written: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
@@ -277,13 +291,20 @@ fn diagnose(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
         api_version.value
     );
     let diagnostic = Diagnostic::new(CHECK.id, Severity::Error, object.kind.span, message);
-    Some(match nearest {
-        Some(wanted) => diagnostic.fix(Fix::safe(
-            format!("Write `{wanted}`"),
-            vec![replace_scalar(&mesh.sources, object.kind.span, wanted)],
-        )),
-        None => diagnostic,
-    })
+    let Some(wanted) = nearest else {
+        return Some(diagnostic);
+    };
+    let mut edits = vec![replace_scalar(&mesh.sources, object.kind.span, wanted)];
+    // The kind meant may be served at other versions than the one written.
+    let version_wanted = api_version_keeping(group, wanted, version);
+    if version_wanted != api_version.value {
+        edits.push(replace_scalar(
+            &mesh.sources,
+            api_version.span,
+            &version_wanted,
+        ));
+    }
+    Some(diagnostic.fix(Fix::safe(format!("Write `{wanted}`"), edits)))
 }
 
 /// An API group Routescope does not know: reported when it is a near miss of one it knows.
@@ -297,7 +318,7 @@ fn unknown_group(
     let known = GROUPS.iter().map(|(g, _)| *g).filter(|g| !g.is_empty());
     let wanted = only_nearest(group, known)?;
     let kind = object.kind.value.as_str();
-    let replacement = format!("{wanted}/{version}");
+    let replacement = api_version_keeping(wanted, kind, version);
     let diagnostic = Diagnostic::new(
         CHECK.id,
         Severity::Error,
@@ -518,6 +539,18 @@ metadata: {name: dns}
             0,
             "kind: DestinationRule\nmetadata: {name: r}\nspec: {host: r}\n",
             "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r}\n",
+        );
+        assert_fix(
+            ID,
+            0,
+            "apiVersion: networking.istio.io/v1alpha3\nkind: ProxyConfg\nmetadata: {name: p}\n",
+            "apiVersion: networking.istio.io/v1beta1\nkind: ProxyConfig\nmetadata: {name: p}\n",
+        );
+        assert_fix(
+            ID,
+            0,
+            "apiVersion: networking.isito.io/\nkind: Gateway\nmetadata: {name: gw}\n",
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\n",
         );
         assert_fix(
             ID,
