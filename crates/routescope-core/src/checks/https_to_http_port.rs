@@ -41,8 +41,9 @@ originate TLS with a DestinationRule `tls: {mode: SIMPLE}` for the port; applica
 Declaring the port `HTTPS` is safe: it is the documented edit, needs no value from the user and
 matches what clients of port 443 send. Adding a DestinationRule that originates TLS is unsafe:
 it changes what applications must send (plaintext instead of TLS) and adds a resource; it is
-offered only when the ServiceEntry is a top-level document, none of its hosts is a wildcard and
-none has a DestinationRule yet (a second rule for a host would conflict with the first).
+offered only when the ServiceEntry is a top-level document, declares the port number once, none
+of its hosts is a wildcard and none has a DestinationRule yet (a second rule for a host would
+conflict with the first).
 "#,
     bad_example: r#"apiVersion: networking.istio.io/v1beta1
 kind: ServiceEntry
@@ -123,7 +124,15 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
                     "https",
                 ),
             ));
-            if let Some(edit) = origination_rules(mesh, resource, entry, number) {
+            // A port number declared twice (which Istio's validation refuses) would have TLS
+            // originated on both: no origination fix then.
+            let declared_once = entry
+                .ports
+                .iter()
+                .filter(|p| p.value.number.as_ref().is_some_and(|n| n.value == number))
+                .count()
+                == 1;
+            if declared_once && let Some(edit) = origination_rules(mesh, resource, entry, number) {
                 diagnostic = diagnostic.fix(Fix::unsafe_(
                     format!(
                         "Keep port {number} plaintext and originate TLS with a DestinationRule"
