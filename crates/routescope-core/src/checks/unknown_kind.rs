@@ -211,7 +211,18 @@ fn only_nearest<'c>(written: &str, candidates: impl Iterator<Item = &'c str>) ->
 
 fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
     for object in &mesh.skipped {
-        if let Some(diagnostic) = diagnose(mesh, object) {
+        if let Some(mut diagnostic) = diagnose(mesh, object) {
+            // The fixes rewrite `kind` and `apiVersion` as one-line scalars; a block scalar
+            // (`kind: >`) or a value split over lines is the user's to rewrite.
+            let one_line = |span| {
+                let written = mesh.sources.slice(span);
+                !written.is_empty() && !written.contains('\n') && !written.starts_with(['>', '|'])
+            };
+            let spans = std::iter::once(object.kind.span)
+                .chain(object.api_version.as_ref().map(|v| v.span));
+            if !spans.into_iter().all(one_line) {
+                diagnostic.fixes.clear();
+            }
             out.push(diagnostic);
         }
     }
@@ -219,7 +230,11 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
 
 fn diagnose(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
     let kind = object.kind.value.as_str();
-    let Some(api_version) = &object.api_version else {
+    let Some(api_version) = object
+        .api_version
+        .as_ref()
+        .filter(|v| !v.value.trim().is_empty())
+    else {
         return missing_api_version(mesh, object);
     };
     let (group, version) = match api_version.value.rsplit_once('/') {
@@ -467,6 +482,17 @@ apiVersion: ~
 kind: VirtualService
 #     ^^^^^^^^^^^^^^ error: VirtualService has no `apiVersion`
 metadata: {name: i}
+---
+apiVersion: >
+kind: Service
+#     ^^^^^^^ error: Service has no `apiVersion`
+metadata: {name: j}
+---
+apiVersion: networking.istio.io/v1
+kind: >
+  VirtualServce
+# ^^^^^^^^^^^^^ error: networking.istio.io has no kind
+metadata: {name: k}
 ---
 xapiVersion: v1
 kind: Service
