@@ -208,7 +208,8 @@ fn containing<T>(children: &[T], node: impl Fn(&T) -> &Node, span: Span) -> Opti
 }
 
 /// `12`, `-3`, `1.5`, `.5`: what YAML reads as a number, for messages.
-fn looks_numeric(text: &str) -> bool {
+/// A YAML number as people write them (`8080`, `-1`, `0.5`, `100.0`).
+pub(crate) fn looks_numeric(text: &str) -> bool {
     let digits = text.trim_start_matches(['-', '+']);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     !(whole.is_empty() && fraction.is_empty())

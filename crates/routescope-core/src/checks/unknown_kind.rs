@@ -168,12 +168,17 @@ fn groups_defining(kind: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// `apiVersion` for `kind` of `group`: v1 where served, else its newest served version.
-fn api_version_for(group: &str, kind: &str) -> String {
-    let served = kinds_of(group)
-        .and_then(|kinds| kinds.iter().find(|(k, _)| *k == kind))
-        .map_or(&[][..], |(_, versions)| *versions);
-    let version = served.first().copied().unwrap_or("v1");
+/// The versions `group` serves `kind` at (empty: any, see [`GATEWAY_API_ANY`]); `None` when
+/// the group has no such kind.
+fn served(group: &str, kind: &str) -> Option<&'static [&'static str]> {
+    kinds_of(group)?
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, versions)| *versions)
+}
+
+/// `apiVersion` as written for `version` of `group` (the core group has no prefix).
+fn api_version_text(group: &str, version: &str) -> String {
     if group.is_empty() {
         version.to_string()
     } else {
@@ -181,18 +186,40 @@ fn api_version_for(group: &str, kind: &str) -> String {
     }
 }
 
+/// `apiVersion` for `kind` of `group`: v1 where served, else its newest served version.
+fn api_version_for(group: &str, kind: &str) -> String {
+    let version = served(group, kind)
+        .and_then(|versions| versions.first().copied())
+        .unwrap_or("v1");
+    api_version_text(group, version)
+}
+
 /// `group/version` when `group` serves `kind` at `version`, else `kind`'s default version
 /// there (see [`api_version_for`]).
 fn api_version_keeping(group: &str, kind: &str, version: &str) -> String {
-    let served = kinds_of(group)
-        .and_then(|kinds| kinds.iter().find(|(k, _)| *k == kind))
-        .map_or(&[][..], |(_, versions)| *versions);
-    let keeps = !version.is_empty() && (served.is_empty() || served.contains(&version));
-    match (keeps, group.is_empty()) {
-        (true, true) => version.to_string(),
-        (true, false) => format!("{group}/{version}"),
-        (false, _) => api_version_for(group, kind),
+    let served = served(group, kind).unwrap_or_default();
+    if !version.is_empty() && (served.is_empty() || served.contains(&version)) {
+        api_version_text(group, version)
+    } else {
+        api_version_for(group, kind)
     }
+}
+
+/// A group as messages name it.
+fn group_name(group: &str) -> &str {
+    if group.is_empty() {
+        "the core group"
+    } else {
+        group
+    }
+}
+
+/// The fix that writes `wanted` as the `apiVersion` at `span`.
+fn use_api_version(mesh: &Mesh, span: crate::source::Span, wanted: &str) -> Fix {
+    Fix::safe(
+        format!("Use `{wanted}`"),
+        vec![replace_scalar(&mesh.sources, span, wanted)],
+    )
 }
 
 /// The candidates near `written` (case aside, or within `is_close`), when exactly one is
@@ -244,13 +271,9 @@ fn diagnose(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
     let Some(kinds) = kinds_of(group) else {
         return unknown_group(mesh, object, group, version);
     };
-    let group_name = if group.is_empty() {
-        "the core group"
-    } else {
-        group
-    };
-    if let Some((_, served)) = kinds.iter().find(|(k, _)| *k == kind) {
-        if served.is_empty() || served.contains(&version) {
+    let group_name = group_name(group);
+    if let Some(versions) = served(group, kind) {
+        if versions.is_empty() || versions.contains(&version) {
             // A kind of the group Routescope does not analyse (Sidecar, AuthorizationPolicy, Pod).
             return None;
         }
@@ -263,13 +286,10 @@ fn diagnose(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
                 format!(
                     "{group_name} does not serve {kind} at `{version}` (it serves {}): `kubectl \
                      apply` fails, and Routescope does not analyse it",
-                    served.join(", ")
+                    versions.join(", ")
                 ),
             )
-            .fix(Fix::safe(
-                format!("Use `{wanted}`"),
-                vec![replace_scalar(&mesh.sources, api_version.span, &wanted)],
-            )),
+            .fix(use_api_version(mesh, api_version.span, &wanted)),
         );
     }
     let elsewhere = groups_defining(kind);
@@ -287,10 +307,7 @@ fn diagnose(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
                     api_version.value
                 ),
             )
-            .fix(Fix::safe(
-                format!("Use `{wanted}`"),
-                vec![replace_scalar(&mesh.sources, api_version.span, &wanted)],
-            )),
+            .fix(use_api_version(mesh, api_version.span, &wanted)),
         );
     }
     let nearest = only_nearest(kind, kinds.iter().map(|(k, _)| *k));
@@ -344,16 +361,9 @@ fn unknown_group(
             api_version.value
         ),
     );
-    let defines_kind = kinds_of(wanted).is_some_and(|kinds| kinds.iter().any(|(k, _)| *k == kind));
+    let defines_kind = served(wanted, kind).is_some();
     Some(if defines_kind {
-        diagnostic.fix(Fix::safe(
-            format!("Use `{replacement}`"),
-            vec![replace_scalar(
-                &mesh.sources,
-                api_version.span,
-                &replacement,
-            )],
-        ))
+        diagnostic.fix(use_api_version(mesh, api_version.span, &replacement))
     } else {
         diagnostic
     })
@@ -364,22 +374,13 @@ fn unknown_group(
 fn missing_api_version(mesh: &Mesh, object: &SkippedObject) -> Option<Diagnostic> {
     let kind = object.kind.value.as_str();
     let mut homes = groups_defining(kind);
-    if kinds_of("").is_some_and(|core| core.iter().any(|(k, _)| *k == kind)) {
+    if served("", kind).is_some() {
         homes.push("");
     }
     if homes.is_empty() {
         return None;
     }
-    let names: Vec<&str> = homes
-        .iter()
-        .map(|group| {
-            if group.is_empty() {
-                "the core group"
-            } else {
-                group
-            }
-        })
-        .collect();
+    let names: Vec<&str> = homes.iter().map(|group| group_name(group)).collect();
     let diagnostic = Diagnostic::new(
         CHECK.id,
         Severity::Error,

@@ -678,7 +678,7 @@ impl Reader<'_> {
             .get("percentage")
             .and_then(|p| p.get("value"))
             .and_then(|v| v.as_str())
-            .filter(|v| is_decimal(v))
+            .filter(|v| yaml::looks_numeric(v))
             .map(str::to_string);
         Some(FaultAbort { status, percent })
     }
@@ -975,14 +975,6 @@ impl Reader<'_> {
             external_name,
         }
     }
-}
-
-/// `50`, `0.5`, `100.0`: what `percentage.value` (a double) holds in practice.
-fn is_decimal(text: &str) -> bool {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn top_level_keys(root: &Node) -> Vec<(Spanned<String>, Option<String>)> {
