@@ -162,12 +162,25 @@ pub async fn browser_serving(root: PathBuf) -> Browser {
             ],
         }),
     );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a browser session");
+    // chromedriver listens before it is ready, and on a loaded machine it can reset the first
+    // session request: the session is asked for again, three times at most.
+    let mut attempts = 0;
+    let client = loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => break client,
+            Err(error) if attempts < 2 => {
+                attempts += 1;
+                eprintln!("chromedriver refused a session ({error}); asking again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => panic!("a browser session: {error:?}"),
+        }
+    };
     Browser {
         client,
         driver,
