@@ -13,6 +13,7 @@ pub mod edits;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod order;
 mod regex_match;
 pub mod resolve;

@@ -24,6 +24,7 @@ mod https_redirect_on_non_http;
 mod https_to_http_port;
 mod ingress_bypasses_mesh_subsets;
 mod invalid_field;
+mod invalid_name;
 mod listener_certificate_invalid;
 mod listener_conflict;
 mod listener_hostname_hijack;
@@ -156,6 +157,7 @@ static REGISTRY: &[&Check] = &[
     &https_to_http_port::CHECK,
     &ingress_bypasses_mesh_subsets::CHECK,
     &invalid_field::CHECK,
+    &invalid_name::CHECK,
     &listener_certificate_invalid::CHECK,
     &listener_conflict::CHECK,
     &listener_hostname_hijack::CHECK,

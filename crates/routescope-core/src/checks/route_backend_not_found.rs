@@ -6,6 +6,7 @@ use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{insert_one_line_entry, replace_scalar};
 use crate::model::gateway_api::ObjectRef;
 use crate::model::{Field, Resource, Spec};
+use crate::names::is_dns1123_label;
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::{BackendProblem, UNATTACHED, is_unattached, istio_routes};
 
@@ -250,6 +251,10 @@ fn retarget(
         patched.name = Some(with_value(written, name));
     }
     if namespace != backend.namespace_or(&route.namespace) {
+        // A Service in an invalid namespace cannot exist in a cluster: never refer to it.
+        if !is_dns1123_label(namespace) {
+            return None;
+        }
         match &backend.namespace {
             Some(written) => {
                 edits.push(replace_scalar(&mesh.sources, written.span, namespace));

@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::{insert_one_line_entry, replace_scalar, scalar_like};
 use crate::model::gateway_api::ObjectRef;
 use crate::model::{Field, Resource, ResourceKind, Spec};
+use crate::names::is_dns1123_label;
 use crate::resolve::Mesh;
 use crate::resolve::gateway_api::routes;
 use crate::resolve::gateway_api::status::owner_text;
@@ -134,6 +135,10 @@ fn field(value: &str, like: &ObjectRef) -> Option<Field<String>> {
 
 /// Edits setting the parentRef's `namespace` (inserted after `name` when absent).
 fn namespace_edits(mesh: &Mesh, reference: &ObjectRef, namespace: &str) -> Option<Vec<Edit>> {
+    // A Gateway in an invalid namespace cannot exist in a cluster: never refer to it.
+    if !is_dns1123_label(namespace) {
+        return None;
+    }
     let sources = &mesh.sources;
     if let Some(written) = &reference.namespace {
         return Some(vec![replace_scalar(sources, written.span, namespace)]);

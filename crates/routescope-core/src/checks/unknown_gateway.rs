@@ -4,6 +4,7 @@ use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::edits::replace_scalar;
 use crate::model::{ResourceKind, VirtualService};
+use crate::names::is_dns1123_label;
 use crate::resolve::{GatewayTarget, Mesh, RouteKind};
 use crate::suggest::{is_close, nearest_first};
 
@@ -129,7 +130,9 @@ fn run(mesh: &Mesh, out: &mut Vec<Diagnostic>) {
             let mut diagnostic = Diagnostic::new(CHECK.id, severity, entry.span, message)
                 .istio_code("IST0101")
                 .resource(resource.reference());
+            // An invalid namespace (`./gw`) would give a reference that cannot resolve.
             if let [other] = elsewhere
+                && is_dns1123_label(other)
                 && takes_the_rules(mesh, other, name, service)
             {
                 let qualified = format!("{other}/{name}");
@@ -245,6 +248,15 @@ spec:
         check(
             "unknown-gateway",
             "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web, namespace: ingress}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: shop}\nspec:\n  hosts: [shop.com]\n  gateways: [ingress/web]\n",
+        );
+    }
+
+    #[test]
+    fn no_fix_refers_to_a_gateway_in_an_invalid_namespace() {
+        // `./gw/web` would not resolve: the namespace is invalid-name's error, not a target.
+        check(
+            "unknown-gateway",
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: web, namespace: ./gw}\nspec:\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*']\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [a.com]\n  gateways: [web]\n#            ^^^ warning: a Gateway `web` exists in namespace ./gw\n",
         );
     }
 
