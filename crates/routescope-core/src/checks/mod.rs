@@ -50,6 +50,7 @@ mod unknown_kind;
 mod unknown_subset;
 mod unreachable_http_rule;
 mod unused_subset_policy;
+mod virtual_service_rejected;
 mod wildcard_host_with_mesh;
 mod yaml_syntax;
 
@@ -183,6 +184,7 @@ static REGISTRY: &[&Check] = &[
     &unknown_subset::CHECK,
     &unreachable_http_rule::CHECK,
     &unused_subset_policy::CHECK,
+    &virtual_service_rejected::CHECK,
     &wildcard_host_with_mesh::CHECK,
     &yaml_syntax::CHECK,
 ];
