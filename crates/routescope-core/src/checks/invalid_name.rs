@@ -4,7 +4,7 @@
 
 use super::{Check, Run};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::ResourceKind;
+use crate::model::{Resource, ResourceKind};
 use crate::names::{is_dns1035_label, is_dns1123_label, is_dns1123_subdomain};
 use crate::resolve::Mesh;
 use crate::source::Span;
@@ -110,7 +110,7 @@ fn gateway_name_problem(entry: &str) -> Option<String> {
     }
 }
 
-fn error(span: Span, message: String, resource: &crate::model::Resource) -> Diagnostic {
+fn error(span: Span, message: String, resource: &Resource) -> Diagnostic {
     Diagnostic::new(CHECK.id, Severity::Error, span, message)
         .istio_code("IST0106")
         .resource(resource.reference())
